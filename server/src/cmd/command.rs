@@ -1,0 +1,6 @@
+//! (being written)
+
+use super::CommandSpec;
+
+/// Commands of this family.
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,184 @@
+//! [`Ctx`]: what a read or write handler sees: the keyspace, the selected database and the clock.
+//!
+//! Expired keys behave as absent everywhere. In a read they are only recorded (`expired`) so the
+//! dispatcher can propose their deletion through the write path; inside apply they are deleted on
+//! the spot, which is deterministic because apply uses the entry's clock.
+
+use bytes::Bytes;
+use redraft_protocol::Frame;
+
+use crate::compact::CompactBytes;
+use crate::error;
+use crate::keyspace::{Db, Keyspace};
+use crate::value::Value;
+
+/// Whether the handler runs as a read or inside apply.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Direct read on the local keyspace.
+    Read,
+    /// Applying a committed log entry.
+    Apply,
+}
+
+/// How a write treats an existing TTL.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ttl {
+    /// Clear it (plain SET).
+    Clear,
+    /// Keep it (KEEPTTL, APPEND…).
+    Keep,
+    /// Set this deadline (unix ms).
+    At(u64),
+}
+
+/// Handler context.
+pub struct Ctx<'a> {
+    /// All databases.
+    pub ks: &'a mut Keyspace,
+    /// The selected database.
+    pub db: usize,
+    /// Unix time in ms: the local clock for reads, the entry's clock in apply.
+    pub now_ms: u64,
+    /// Read or apply.
+    pub mode: Mode,
+    /// LRU clock (seconds) to stamp on access.
+    pub lru_clock: u32,
+    /// Don't update access times (CLIENT NO-TOUCH, TOUCH excepted).
+    pub no_touch: bool,
+    /// Keys a read found expired: (db, key), to be deleted through the write path.
+    pub expired: Vec<(usize, Bytes)>,
+    /// Limit for string growth (proto-max-bulk-len).
+    pub max_string: usize,
+    /// Lookups that found a live key / found nothing (INFO keyspace_hits/misses).
+    pub hits: u64,
+    /// See `hits`.
+    pub misses: u64,
+    /// Keys deleted because they expired (INFO expired_keys).
+    pub expired_deleted: u64,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context on `ks`.
+    pub fn new(ks: &'a mut Keyspace, db: usize, now_ms: u64, mode: Mode) -> Ctx<'a> {
+        Ctx {
+            ks,
+            db,
+            now_ms,
+            mode,
+            lru_clock: lru_clock(now_ms),
+            no_touch: false,
+            expired: Vec::new(),
+            max_string: 512 * 1024 * 1024,
+            hits: 0,
+            misses: 0,
+            expired_deleted: 0,
+        }
+    }
+
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        self.ks.db_mut(self.db)
+    }
+
+    /// The live slot of `key` in database `db`, handling expiry per the mode.
+    pub fn find_in(&mut self, db: usize, key: &[u8]) -> Option<u32> {
+        let now = self.now_ms;
+        let d = self.ks.db_mut(db);
+        let slot = d.find(key)?;
+        if d.is_expired(slot, now) {
+            match self.mode {
+                Mode::Read => self.expired.push((db, Bytes::copy_from_slice(key))),
+                Mode::Apply => {
+                    d.remove_slot(slot);
+                    self.expired_deleted += 1;
+                }
+            }
+            return None;
+        }
+        Some(slot)
+    }
+
+    /// The live slot of `key` in the selected database.
+    pub fn find(&mut self, key: &[u8]) -> Option<u32> {
+        self.find_in(self.db, key)
+    }
+
+    /// Looks `key` up as a command would (counts hits/misses, stamps the LRU clock).
+    pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Value> {
+        match self.find(key) {
+            Some(slot) => {
+                self.hits += 1;
+                let (touch, clock) = (!self.no_touch, self.lru_clock);
+                let e = self.ks.db_mut(self.db).entry_mut(slot);
+                if touch {
+                    e.lru = clock;
+                }
+                Some(&mut e.value)
+            }
+            None => {
+                self.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// The string under `key`: `Ok(None)` if absent, `Err(WRONGTYPE)` if another type.
+    pub fn get_string(&mut self, key: &[u8]) -> Result<Option<&[u8]>, Frame> {
+        match self.lookup(key) {
+            None => Ok(None),
+            Some(v) => match v.as_string() {
+                Some(s) => Ok(Some(s)),
+                None => Err(Frame::error(error::WRONGTYPE)),
+            },
+        }
+    }
+
+    /// Sets `key` to `value` in the selected database.
+    pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
+        let db = self.db;
+        self.set_in(db, key, value, ttl)
+    }
+
+    /// Sets `key` to `value` in database `db`.
+    pub fn set_in(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl) {
+        let clock = self.lru_clock;
+        let slot = match self.find_in(db, key) {
+            Some(slot) => {
+                let e = self.ks.db_mut(db).entry_mut(slot);
+                e.value = value;
+                e.lru = clock;
+                slot
+            }
+            None => self.ks.db_mut(db).insert_new(CompactBytes::new(key), value, clock),
+        };
+        let d = self.ks.db_mut(db);
+        match ttl {
+            Ttl::Clear => d.set_expire(slot, None),
+            Ttl::Keep => {}
+            Ttl::At(at) => d.set_expire(slot, Some(at)),
+        }
+    }
+
+    /// Deletes `key` from the selected database; true if it existed (and was live).
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        match self.find(key) {
+            Some(slot) => {
+                self.db().remove_slot(slot);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The deadline of a live key: `None` if absent, `Some(None)` if persistent.
+    pub fn expire_of(&mut self, key: &[u8]) -> Option<Option<u64>> {
+        let slot = self.find(key)?;
+        Some(self.db().expire_at(slot))
+    }
+}
+
+/// The LRU clock for `now_ms`: seconds, wrapping at 2^32.
+pub fn lru_clock(now_ms: u64) -> u32 {
+    (now_ms / 1000) as u32
+}

@@ -1,0 +1,191 @@
+//! One client connection: read what the socket has, decode every complete request, dispatch each,
+//! and write all replies with one write.
+//!
+//! # Cancel safety
+//! The loop `select!`s between reading and the client's cancellation token (CLIENT KILL,
+//! shutdown). `read_buf` is cancel safe: a cancelled read loses no bytes.
+
+use bytes::BytesMut;
+use redraft_protocol::encode::encode;
+use redraft_protocol::request::{RequestDecoder, RequestLimits};
+use redraft_protocol::{Frame, Version};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::dispatch::dispatch;
+use crate::error;
+use crate::session::{Action, ReplyMode, Session};
+use crate::state::{ClientHandle, ServerState};
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Why a connection ended (for logs).
+#[derive(Debug)]
+enum End {
+    Eof,
+    Io,
+    Killed,
+    Protocol,
+    Quit,
+    Timeout,
+    OutputLimit,
+    QueryLimit,
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(mut stream: TcpStream, server: Arc<ServerState>, client: Arc<ClientHandle>) {
+    let end = run(&mut stream, &server, &client).await;
+    tracing::debug!(id = client.id, addr = %client.addr, reason = ?end, "client closed");
+    let _ = stream.shutdown().await;
+    server.clients.unregister(client.id);
+}
+
+fn limits(server: &ServerState) -> RequestLimits {
+    RequestLimits { max_bulk_len: server.hot.max_bulk_len.load(Ordering::Relaxed), ..RequestLimits::default() }
+}
+
+fn queue_reply(session: &mut Session, reply: &Frame, out: &mut BytesMut) {
+    if let Frame::Error(msg) = reply {
+        session.server.count_error(msg);
+    }
+    match session.reply_mode {
+        ReplyMode::On => encode(reply, session.resp, out),
+        ReplyMode::Off => {}
+        ReplyMode::Skip => session.reply_mode = ReplyMode::On,
+        ReplyMode::SkipNext => session.reply_mode = ReplyMode::Skip,
+    }
+}
+
+async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<ClientHandle>) -> End {
+    let mut session = Session::new(server.clone(), client.clone());
+    let mut decoder = RequestDecoder::new(limits(server));
+    decoder.set_authenticated(session.authenticated);
+    let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = BytesMut::with_capacity(READ_CHUNK);
+    let mut skip_read = false;
+    loop {
+        if !std::mem::take(&mut skip_read) {
+            if let Err(end) = read(stream, server, client, &mut inbuf).await {
+                return end;
+            }
+        }
+        let mut end = None;
+        let mut pause_ms = 0u64;
+        loop {
+            match decoder.decode(&mut inbuf) {
+                Ok(Some(argv)) => {
+                    wait_while_paused(server, &argv).await;
+                    let reply = dispatch(&mut session, argv);
+                    queue_reply(&mut session, &reply, &mut out);
+                    decoder.set_authenticated(session.authenticated);
+                    match session.action.take() {
+                        None => {}
+                        Some(Action::Close) => {
+                            end = Some(End::Quit);
+                            break;
+                        }
+                        Some(Action::Shutdown) => {
+                            end = Some(End::Quit);
+                            server.shutdown.cancel();
+                            break;
+                        }
+                        Some(Action::Sleep(d)) => {
+                            pause_ms = d.as_millis() as u64;
+                            break;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let reply = Frame::error(format!("ERR {}", e.message()));
+                    queue_reply(&mut session, &reply, &mut out);
+                    end = Some(End::Protocol);
+                    break;
+                }
+            }
+        }
+        client.qbuf.store(inbuf.len(), Ordering::Relaxed);
+        if inbuf.len() > server.hot.query_buffer_limit.load(Ordering::Relaxed) {
+            return End::QueryLimit;
+        }
+        let hard = server.hot.output_hard_limit.load(Ordering::Relaxed);
+        if hard > 0 && out.len() > hard {
+            server.stats.output_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+            return End::OutputLimit;
+        }
+        if !out.is_empty() {
+            if stream.write_all(&out).await.is_err() {
+                return End::Io;
+            }
+            server.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+            out.clear();
+        }
+        if let Some(end) = end {
+            return end;
+        }
+        if pause_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+            // Requests that arrived before the sleep are still in `inbuf`: serve them first.
+            skip_read = !inbuf.is_empty();
+        }
+    }
+}
+
+/// Reads what the socket has into `inbuf`.
+async fn read(stream: &mut TcpStream, server: &ServerState, client: &ClientHandle, inbuf: &mut BytesMut) -> Result<(), End> {
+    if inbuf.capacity() - inbuf.len() < READ_CHUNK / 4 {
+        inbuf.reserve(READ_CHUNK);
+    }
+    let timeout = server.hot.timeout_secs.load(Ordering::Relaxed);
+    let read = async {
+        if timeout == 0 {
+            Some(stream.read_buf(inbuf).await)
+        } else {
+            tokio::time::timeout(Duration::from_secs(timeout), stream.read_buf(inbuf)).await.ok()
+        }
+    };
+    let n = tokio::select! {
+        biased;
+        _ = client.cancel.cancelled() => return Err(End::Killed),
+        r = read => match r {
+            None => return Err(End::Timeout),
+            Some(Ok(0)) => return Err(End::Eof),
+            Some(Ok(n)) => n,
+            Some(Err(_)) => return Err(End::Io),
+        },
+    };
+    server.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+    client.last_active_ms.store(client.created.elapsed().as_millis() as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Holds a request while CLIENT PAUSE applies to it.
+async fn wait_while_paused(server: &ServerState, argv: &[bytes::Bytes]) {
+    loop {
+        let until = server.pause.until_ms.load(Ordering::Relaxed);
+        if until == 0 {
+            return;
+        }
+        let now = crate::state::unix_ms();
+        if until <= now {
+            return;
+        }
+        if server.pause.writes_only.load(Ordering::Relaxed) {
+            let write = crate::cmd::table().get(&argv[0]).is_some_and(|c| c.spec.is_write());
+            if !write {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis((until - now).min(10))).await;
+    }
+}
+
+/// Refuses a connection over `maxclients`, as Redis does: an error line, then close.
+pub async fn refuse(mut stream: TcpStream) {
+    let mut out = BytesMut::new();
+    encode(&Frame::error(error::MAX_CLIENTS), Version::Resp2, &mut out);
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
+}

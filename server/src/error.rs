@@ -1,0 +1,75 @@
+//! Every error text the server replies with, worded exactly as Redis 7.0 words it.
+
+/// `-ERR syntax error`
+pub const SYNTAX: &str = "ERR syntax error";
+/// Integer argument or stored value is not an integer.
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+/// Float argument or stored value is not a float.
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+/// Operation against a key of another type.
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+/// INCR/DECR overflow.
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+/// INCRBYFLOAT result is not finite.
+pub const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
+/// Missing key for RENAME and friends.
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+/// SELECT/MOVE/COPY with a bad database number.
+pub const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
+/// Unauthenticated command.
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// AUTH with a wrong password.
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+/// AUTH while no password is configured.
+pub const AUTH_NOT_CONFIGURED: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+/// Too many clients.
+pub const MAX_CLIENTS: &str = "ERR max number of clients reached";
+/// SETRANGE/APPEND beyond proto-max-bulk-len.
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+/// Bad expire time in SET/GETEX.
+pub fn invalid_expire(cmd: &str) -> String {
+    format!("ERR invalid expire time in '{cmd}' command")
+}
+/// Offset errors (SETRANGE).
+pub const OFFSET_OUT_OF_RANGE: &str = "ERR offset is out of range";
+/// Negative timeout/count where not allowed.
+pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+/// Bad protocol version in HELLO.
+pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
+
+/// Unknown command, with Redis's quoting of the first arguments.
+pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> String {
+    let mut list = String::new();
+    for a in args {
+        if list.len() >= 128 {
+            break;
+        }
+        let room = 128 - list.len();
+        let text = String::from_utf8_lossy(&a[..a.len().min(room)]);
+        list.push_str(&format!("'{text}' "));
+    }
+    let name = String::from_utf8_lossy(&name[..name.len().min(128)]);
+    sanitize(format!("ERR unknown command '{name}', with args beginning with: {list}"))
+}
+
+/// Unknown subcommand of a container command (CLIENT, CONFIG…).
+pub fn unknown_subcommand(container: &str, sub: &[u8]) -> String {
+    let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
+    sanitize(format!(
+        "ERR unknown subcommand '{sub}'. Try {} HELP.",
+        container.to_ascii_uppercase()
+    ))
+}
+
+/// Wrong number of arguments; `fullname` is e.g. `get` or `client|setname`.
+pub fn wrong_arity(fullname: &str) -> String {
+    format!("ERR wrong number of arguments for '{fullname}' command")
+}
+
+/// Error replies must stay on one line.
+pub fn sanitize(mut s: String) -> String {
+    if s.contains(['\r', '\n']) {
+        s = s.replace(['\r', '\n'], " ");
+    }
+    s
+}

@@ -1,0 +1,33 @@
+//! redraft-server: the `redraft` binary's library — listener, connections, dispatcher, command
+//! table, command families, keyspace and expiry.
+//!
+//! Map (where new code goes):
+//! - [`listener`]: TCP accept loop, periodic tasks, signals (thin I/O shell).
+//! - [`conn`]: one connection: read, decode every request, dispatch, one write per batch.
+//! - [`dispatch`]: the ordered checks (lookup/arity → auth → keys → routing → execute).
+//! - [`cmd`]: the static command table and one file per command family.
+//! - [`session`]: per-connection state commands can change.
+//! - [`shard`]: the write path (log entries, THE apply function) and read access.
+//! - [`keyspace`], [`value`], [`compact`]: the data structures.
+//! - [`expiry`]: active expiry sampling (pure).
+//! - [`config`]: redis.conf parsing, CONFIG GET/SET.
+//! - [`state`]: what every connection shares (config, clients, counters).
+//! - [`error`]: every error text, worded as Redis words it.
+//! - [`glob`]: Redis glob matching.
+//! - [`alloc`]: the counting allocator behind INFO memory.
+
+pub mod alloc;
+pub mod cmd;
+pub mod compact;
+pub mod config;
+pub mod conn;
+pub mod dispatch;
+pub mod error;
+pub mod expiry;
+pub mod glob;
+pub mod keyspace;
+pub mod listener;
+pub mod session;
+pub mod shard;
+pub mod state;
+pub mod value;

@@ -1,0 +1,184 @@
+//! The shard: its keyspace and its write path.
+//!
+//! Every change to the keyspace is a [`LogEntry`] — the command plus what makes it deterministic
+//! (the proposer's clock) — appended to the shard's log and applied by [`apply`], the ONE function
+//! through which a replica's keyspace changes. Reads go straight to the keyspace.
+//!
+//! In a standalone server the log is local: [`Shard::write`] appends and applies in one step under
+//! the shard lock. The Raft issue replaces the local log with a replicated one; command code does
+//! not change because it only ever sees [`Ctx`] inside `apply`.
+//!
+//! Locking: one `parking_lot::Mutex` guards keyspace and log together, so log order is apply
+//! order. It is a sync lock because every critical section is short and never awaits.
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use redraft_protocol::Frame;
+
+use crate::cmd::ctx::Mode;
+use crate::cmd::{self, Ctx, Handler};
+use crate::keyspace::Keyspace;
+
+/// What an entry does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// A write command with its arguments (argv[0] is the name).
+    Command(Vec<Bytes>),
+    /// Delete these keys if they are expired at the entry's clock (lazy and active expiry).
+    Expire(Vec<Bytes>),
+}
+
+/// One log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    /// Position in the log, from 1.
+    pub index: u64,
+    /// The database the command runs in.
+    pub db: usize,
+    /// The proposer's clock, unix ms: the only clock apply may read.
+    pub now_ms: u64,
+    /// The change.
+    pub op: Op,
+}
+
+/// Counters that apply and reads accumulate, for INFO.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct KeyspaceStats {
+    /// Lookups that found a key.
+    pub hits: u64,
+    /// Lookups that found nothing.
+    pub misses: u64,
+    /// Keys deleted by expiry.
+    pub expired_keys: u64,
+    /// Changes since start (INFO rdb_changes_since_last_save).
+    pub dirty: u64,
+}
+
+/// Keyspace, log position and counters, guarded together.
+pub struct ShardState {
+    /// The data.
+    pub keyspace: Keyspace,
+    /// Index of the last applied entry.
+    pub applied: u64,
+    /// Counters.
+    pub stats: KeyspaceStats,
+}
+
+impl ShardState {
+    fn absorb(&mut self, ctx_hits: u64, ctx_misses: u64, ctx_expired: u64) {
+        self.stats.hits += ctx_hits;
+        self.stats.misses += ctx_misses;
+        self.stats.expired_keys += ctx_expired;
+    }
+}
+
+/// One shard: a keyspace and its write path.
+pub struct Shard {
+    state: Mutex<ShardState>,
+}
+
+/// Options that shape how handlers run (from config and the session).
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// CLIENT NO-TOUCH.
+    pub no_touch: bool,
+    /// proto-max-bulk-len.
+    pub max_string: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { no_touch: false, max_string: 512 * 1024 * 1024 }
+    }
+}
+
+impl Shard {
+    /// A shard with `databases` empty databases.
+    pub fn new(databases: usize) -> Shard {
+        Shard {
+            state: Mutex::new(ShardState {
+                keyspace: Keyspace::new(databases),
+                applied: 0,
+                stats: KeyspaceStats::default(),
+            }),
+        }
+    }
+
+    /// Proposes a write and returns its reply once applied.
+    pub fn write(&self, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
+        let mut st = self.state.lock();
+        let entry = LogEntry { index: st.applied + 1, db, now_ms, op };
+        apply(&mut st, &entry, opts)
+    }
+
+    /// Runs a read handler on database `db`; expired keys it met are proposed for deletion.
+    pub fn read(&self, db: usize, now_ms: u64, opts: RunOptions, f: cmd::ReadFn, argv: &[Bytes]) -> Frame {
+        let mut st = self.state.lock();
+        let (reply, expired) = {
+            let mut ctx = Ctx::new(&mut st.keyspace, db, now_ms, Mode::Read);
+            ctx.no_touch = opts.no_touch;
+            ctx.max_string = opts.max_string;
+            let reply = f(&mut ctx, argv);
+            let (h, m) = (ctx.hits, ctx.misses);
+            let expired = std::mem::take(&mut ctx.expired);
+            st.absorb(h, m, 0);
+            (reply, expired)
+        };
+        for (edb, keys) in group_by_db(expired) {
+            let entry = LogEntry { index: st.applied + 1, db: edb, now_ms, op: Op::Expire(keys) };
+            apply(&mut st, &entry, opts);
+        }
+        reply
+    }
+
+    /// Runs `f` with the shard state locked (INFO, DBSIZE, SCAN, debugging).
+    pub fn with<R>(&self, f: impl FnOnce(&mut ShardState) -> R) -> R {
+        f(&mut self.state.lock())
+    }
+}
+
+fn group_by_db(keys: Vec<(usize, Bytes)>) -> Vec<(usize, Vec<Bytes>)> {
+    let mut out: Vec<(usize, Vec<Bytes>)> = Vec::new();
+    for (db, key) in keys {
+        match out.iter_mut().find(|(d, _)| *d == db) {
+            Some((_, v)) => v.push(key),
+            None => out.push((db, vec![key])),
+        }
+    }
+    out
+}
+
+/// THE apply function: every replica changes its keyspace only through here, in log order.
+pub fn apply(st: &mut ShardState, entry: &LogEntry, opts: RunOptions) -> Frame {
+    st.applied = entry.index;
+    let mut ctx = Ctx::new(&mut st.keyspace, entry.db, entry.now_ms, Mode::Apply);
+    ctx.no_touch = opts.no_touch;
+    ctx.max_string = opts.max_string;
+    let reply = match &entry.op {
+        Op::Command(argv) => match resolve_write(argv) {
+            Some(f) => f(&mut ctx, argv),
+            None => Frame::error(crate::error::unknown_command(&argv[0], &argv[1..])),
+        },
+        Op::Expire(keys) => {
+            for key in keys {
+                // `find` in apply mode deletes the key when it is expired at the entry's clock.
+                let _ = ctx.find(key);
+            }
+            Frame::ok()
+        }
+    };
+    let (h, m, e) = (ctx.hits, ctx.misses, ctx.expired_deleted);
+    st.absorb(h, m, e);
+    if !reply.is_error() {
+        st.stats.dirty += 1;
+    }
+    reply
+}
+
+fn resolve_write(argv: &[Bytes]) -> Option<cmd::WriteFn> {
+    let c = cmd::table().get(argv.first()?)?;
+    match c.spec.handler {
+        Handler::Write(f) => Some(f),
+        _ => None,
+    }
+}

@@ -1,0 +1,280 @@
+//! Generic keyspace commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX COPY MOVE EXPIRE family
+//! PERSIST TOUCH KEYS SCAN RANDOMKEY SWAPDB.
+
+use std::collections::BTreeSet;
+
+use redraft_protocol::Frame;
+use redraft_tests::{sorted_bulks, Server};
+
+use crate::{assert_raw, bulk, err, int, NIL, OK};
+
+fn strs(items: &[&str]) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = items.iter().map(|s| s.as_bytes().to_vec()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn del_unlink_exists_type() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_raw(c.cmd_str(&["MSET", "a", "1", "b", "2", "c", "3"]), OK);
+    assert_raw(c.cmd_str(&["DEL", "a", "a", "b", "x"]), int(2));
+    assert_raw(c.cmd_str(&["EXISTS", "c", "c", "x"]), int(2));
+    assert_raw(c.cmd_str(&["EXISTS", "a"]), int(0));
+    assert_raw(c.cmd_str(&["TYPE", "c"]), b"+string\r\n");
+    assert_raw(c.cmd_str(&["UNLINK", "c", "zz"]), int(1));
+    assert_raw(c.cmd_str(&["TYPE", "c"]), b"+none\r\n");
+    assert_raw(
+        c.cmd_str(&["DEL"]),
+        err("ERR wrong number of arguments for 'del' command"),
+    );
+    assert_raw(
+        c.cmd_str(&["EXISTS"]),
+        err("ERR wrong number of arguments for 'exists' command"),
+    );
+}
+
+#[test]
+fn rename_and_renamenx() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_raw(c.cmd_str(&["SET", "a", "1", "EX", "100"]), OK);
+    assert_raw(c.cmd_str(&["RENAME", "a", "b"]), OK);
+    assert_raw(c.cmd_str(&["GET", "a"]), NIL);
+    assert_raw(c.cmd_str(&["GET", "b"]), bulk("1"));
+    assert_raw(c.cmd_str(&["TTL", "b"]), int(100));
+    assert_raw(c.cmd_str(&["RENAME", "x", "y"]), err("ERR no such key"));
+    assert_raw(c.cmd_str(&["RENAMENX", "x", "y"]), err("ERR no such key"));
+    assert_raw(c.cmd_str(&["RENAME", "b", "b"]), OK);
+    assert_raw(c.cmd_str(&["RENAMENX", "b", "b"]), int(0));
+    assert_raw(c.cmd_str(&["SET", "c", "3"]), OK);
+    assert_raw(c.cmd_str(&["RENAMENX", "b", "c"]), int(0));
+    assert_raw(c.cmd_str(&["RENAMENX", "b", "d"]), int(1));
+    assert_raw(c.cmd_str(&["RENAME", "d", "c"]), OK);
+    assert_raw(c.cmd_str(&["GET", "c"]), bulk("1"));
+    assert_raw(c.cmd_str(&["TTL", "c"]), int(100));
+}
+
+#[test]
+fn copy_and_move() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_raw(c.cmd_str(&["SET", "b", "2"]), OK);
+    assert_raw(c.cmd_str(&["SET", "c", "3"]), OK);
+    assert_raw(c.cmd_str(&["COPY", "b", "c"]), int(0));
+    assert_raw(c.cmd_str(&["COPY", "b", "c", "REPLACE"]), int(1));
+    assert_raw(c.cmd_str(&["GET", "c"]), bulk("2"));
+    assert_raw(
+        c.cmd_str(&["COPY", "b", "b"]),
+        err("ERR source and destination objects are the same"),
+    );
+    assert_raw(c.cmd_str(&["COPY", "b", "d", "DB", "3"]), int(1));
+    assert_raw(
+        c.cmd_str(&["COPY", "b", "d", "DB", "16"]),
+        err("ERR DB index is out of range"),
+    );
+    assert_raw(
+        c.cmd_str(&["COPY", "b", "d", "DB", "x"]),
+        err("ERR value is not an integer or out of range"),
+    );
+    assert_raw(c.cmd_str(&["COPY", "b", "d", "FOO"]), err("ERR syntax error"));
+    assert_raw(c.cmd_str(&["COPY", "x", "y"]), int(0));
+    assert_raw(c.cmd_str(&["MOVE", "b", "3"]), int(1));
+    assert_raw(c.cmd_str(&["EXISTS", "b"]), int(0));
+    assert_raw(
+        c.cmd_str(&["MOVE", "c", "0"]),
+        err("ERR source and destination objects are the same"),
+    );
+    assert_raw(
+        c.cmd_str(&["MOVE", "c", "16"]),
+        err("ERR DB index is out of range"),
+    );
+    assert_raw(c.cmd_str(&["MOVE", "nope", "3"]), int(0));
+    assert_raw(c.cmd_str(&["SET", "d", "mine"]), OK);
+    // Target exists in db 3: MOVE does nothing.
+    assert_raw(c.cmd_str(&["MOVE", "d", "3"]), int(0));
+    assert_raw(c.cmd_str(&["SELECT", "3"]), OK);
+    assert_eq!(
+        sorted_bulks(&c.cmd_frame(&["KEYS", "*"])),
+        strs(&["b", "d"])
+    );
+    assert_raw(c.cmd_str(&["GET", "d"]), bulk("2"));
+}
+
+#[test]
+fn expire_flags_persist_touch() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_raw(c.cmd_str(&["SET", "a", "1"]), OK);
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "10", "GT"]), int(0));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "100", "NX"]), int(1));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "200", "NX"]), int(0));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "50", "GT"]), int(0));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "500", "GT"]), int(1));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "600", "LT"]), int(0));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "10", "LT"]), int(1));
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "20", "XX"]), int(1));
+    assert_raw(c.cmd_str(&["TTL", "a"]), int(20));
+    assert_raw(
+        c.cmd_str(&["EXPIRE", "a", "10", "NX", "XX"]),
+        err("ERR NX and XX, GT or LT options at the same time are not compatible"),
+    );
+    assert_raw(
+        c.cmd_str(&["EXPIRE", "a", "10", "GT", "LT"]),
+        err("ERR GT and LT options at the same time are not compatible"),
+    );
+    assert_raw(
+        c.cmd_str(&["EXPIRE", "a", "10", "FOO"]),
+        err("ERR Unsupported option FOO"),
+    );
+    assert_raw(
+        c.cmd_str(&["EXPIRE", "a", "9223372036854775807"]),
+        err("ERR invalid expire time in 'expire' command"),
+    );
+    assert_raw(
+        c.cmd_str(&["PEXPIRE", "a", "9223372036854775807"]),
+        err("ERR invalid expire time in 'pexpire' command"),
+    );
+    assert_raw(
+        c.cmd_str(&["EXPIREAT", "a", "9223372036854775807"]),
+        err("ERR invalid expire time in 'expireat' command"),
+    );
+    assert_raw(
+        c.cmd_str(&["EXPIRE", "a", "abc"]),
+        err("ERR value is not an integer or out of range"),
+    );
+    assert_raw(c.cmd_str(&["EXPIRE", "x", "10"]), int(0));
+    assert_raw(c.cmd_str(&["PERSIST", "a"]), int(1));
+    assert_raw(c.cmd_str(&["PERSIST", "a"]), int(0));
+    assert_raw(c.cmd_str(&["PERSIST", "x"]), int(0));
+    assert_raw(c.cmd_str(&["TTL", "a"]), int(-1));
+    // A persistent key counts as infinite TTL: LT applies.
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "10", "LT"]), int(1));
+    assert_raw(c.cmd_str(&["EXPIREAT", "a", "4000000000"]), int(1));
+    assert_raw(c.cmd_str(&["EXPIRETIME", "a"]), int(4_000_000_000));
+    assert_raw(c.cmd_str(&["PEXPIREAT", "a", "4000000000555"]), int(1));
+    assert_raw(c.cmd_str(&["PEXPIRETIME", "a"]), int(4_000_000_000_555));
+    assert_raw(c.cmd_str(&["EXPIRETIME", "a"]), int(4_000_000_000));
+    assert_raw(c.cmd_str(&["EXPIRETIME", "zz"]), int(-2));
+    // Negative or past times delete.
+    assert_raw(c.cmd_str(&["EXPIRE", "a", "-1"]), int(1));
+    assert_raw(c.cmd_str(&["EXISTS", "a"]), int(0));
+    assert_raw(c.cmd_str(&["SET", "a", "1"]), OK);
+    assert_raw(c.cmd_str(&["PEXPIREAT", "a", "1"]), int(1));
+    assert_raw(c.cmd_str(&["GET", "a"]), NIL);
+    assert_raw(c.cmd_str(&["SET", "b", "1"]), OK);
+    assert_raw(c.cmd_str(&["EXPIRETIME", "b"]), int(-1));
+    assert_raw(c.cmd_str(&["TOUCH", "b", "a", "b", "c"]), int(2));
+}
+
+#[test]
+fn keys_patterns() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_raw(
+        c.cmd_str(&[
+            "MSET", "user:1", "a", "user:2", "b", "user:10", "c", "u", "1", "other", "1", "a*b",
+            "x",
+        ]),
+        OK,
+    );
+    assert_eq!(
+        sorted_bulks(&c.cmd_frame(&["KEYS", "user:?"])),
+        strs(&["user:1", "user:2"])
+    );
+    assert_eq!(
+        sorted_bulks(&c.cmd_frame(&["KEYS", "user:*"])),
+        strs(&["user:1", "user:2", "user:10"])
+    );
+    assert_eq!(
+        sorted_bulks(&c.cmd_frame(&["KEYS", "[uo]*"])),
+        strs(&["user:1", "user:2", "user:10", "u", "other"])
+    );
+    assert_eq!(
+        sorted_bulks(&c.cmd_frame(&["KEYS", "[^u]*"])),
+        strs(&["other", "a*b"])
+    );
+    assert_eq!(sorted_bulks(&c.cmd_frame(&["KEYS", "a\\*b"])), strs(&["a*b"]));
+    assert_eq!(sorted_bulks(&c.cmd_frame(&["KEYS", "nomatch*"])), strs(&[]));
+    assert_eq!(sorted_bulks(&c.cmd_frame(&["KEYS", "*"])).len(), 6);
+}
+
+/// Collects every key SCAN returns for `extra` options, checking the reply shape on the way.
+fn scan_all(c: &mut redraft_tests::RawClient, extra: &[&str]) -> BTreeSet<Vec<u8>> {
+    let mut cursor = "0".to_string();
+    let mut seen = BTreeSet::new();
+    for _ in 0..10_000 {
+        let mut args = vec!["SCAN", &cursor];
+        args.extend_from_slice(extra);
+        let frame = c.cmd_frame(&args);
+        let Frame::Array(parts) = &frame else {
+            panic!("SCAN reply: {frame:?}")
+        };
+        assert_eq!(parts.len(), 2, "SCAN reply: {frame:?}");
+        let Frame::Bulk(next) = &parts[0] else {
+            panic!("SCAN cursor: {frame:?}")
+        };
+        seen.extend(sorted_bulks(&parts[1]));
+        cursor = String::from_utf8(next.to_vec()).expect("cursor");
+        if cursor == "0" {
+            return seen;
+        }
+    }
+    panic!("SCAN did not terminate");
+}
+
+#[test]
+fn scan_and_randomkey() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_raw(c.cmd_str(&["RANDOMKEY"]), NIL);
+    for i in 0..500 {
+        let k = format!("key:{i}");
+        assert_raw(c.cmd_str(&["SET", &k, "v"]), OK);
+    }
+    assert_raw(c.cmd_str(&["SET", "other", "v"]), OK);
+    let all = scan_all(&mut c, &["COUNT", "37"]);
+    assert_eq!(all.len(), 501);
+    let keys = scan_all(&mut c, &["MATCH", "key:1*"]);
+    let want: BTreeSet<Vec<u8>> = (0..500)
+        .map(|i| format!("key:{i}"))
+        .filter(|k| k.starts_with("key:1"))
+        .map(String::into_bytes)
+        .collect();
+    assert_eq!(keys, want);
+    let typed = scan_all(&mut c, &["TYPE", "string", "MATCH", "other"]);
+    assert_eq!(typed, [b"other".to_vec()].into_iter().collect());
+    assert_eq!(scan_all(&mut c, &["TYPE", "list"]).len(), 0);
+    assert_raw(c.cmd_str(&["SCAN", "x"]), err("ERR invalid cursor"));
+    assert_raw(c.cmd_str(&["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
+
+    let frame = c.cmd_frame(&["RANDOMKEY"]);
+    let Frame::Bulk(k) = &frame else {
+        panic!("RANDOMKEY: {frame:?}")
+    };
+    assert!(all.contains(&k.to_vec()), "RANDOMKEY returned a missing key");
+}
+
+#[test]
+fn swapdb() {
+    let s = Server::start();
+    let mut c = s.raw();
+    let mut other = s.raw();
+    assert_raw(c.cmd_str(&["MSET", "a", "0", "b", "0"]), OK);
+    assert_raw(other.cmd_str(&["SELECT", "1"]), OK);
+    assert_raw(other.cmd_str(&["SET", "z", "1"]), OK);
+    assert_raw(c.cmd_str(&["SWAPDB", "0", "1"]), OK);
+    // Connections stay on their db index and see the swapped data.
+    assert_raw(c.cmd_str(&["DBSIZE"]), int(1));
+    assert_raw(c.cmd_str(&["GET", "z"]), bulk("1"));
+    assert_raw(other.cmd_str(&["DBSIZE"]), int(2));
+    assert_raw(
+        c.cmd_str(&["SWAPDB", "0", "16"]),
+        err("ERR DB index is out of range"),
+    );
+    assert_raw(c.cmd_str(&["SWAPDB", "0", "x"]), err("ERR invalid second DB index"));
+    assert_raw(c.cmd_str(&["SWAPDB", "x", "0"]), err("ERR invalid first DB index"));
+    assert_raw(c.cmd_str(&["SWAPDB", "1", "1"]), OK);
+    assert_raw(other.cmd_str(&["DBSIZE"]), int(2));
+}
