@@ -56,7 +56,8 @@ pub fn used_memory() -> usize {
 
 /// Highest `used_memory` observed.
 pub fn peak_memory() -> usize {
-    PEAK.load(Ordering::Relaxed).max(USED.load(Ordering::Relaxed))
+    PEAK.load(Ordering::Relaxed)
+        .max(USED.load(Ordering::Relaxed))
 }
 
 /// Resident set size from /proc/self/statm, in bytes.
@@ -64,6 +65,10 @@ pub fn rss() -> usize {
     let page = 4096;
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<usize>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<usize>().ok())
+        })
         .map_or(0, |pages| pages * page)
 }

@@ -45,14 +45,20 @@ pub enum CompactBytes {
 
 impl CompactBytes {
     /// The empty string.
-    pub const EMPTY: CompactBytes = CompactBytes::Inline { len: InlineLen::L0, data: [0; INLINE_CAP] };
+    pub const EMPTY: CompactBytes = CompactBytes::Inline {
+        len: InlineLen::L0,
+        data: [0; INLINE_CAP],
+    };
 
     /// Copies `bytes`, inline when short enough.
     pub fn new(bytes: &[u8]) -> CompactBytes {
         if bytes.len() <= INLINE_CAP {
             let mut data = [0u8; INLINE_CAP];
             data[..bytes.len()].copy_from_slice(bytes);
-            CompactBytes::Inline { len: LENS[bytes.len()], data }
+            CompactBytes::Inline {
+                len: LENS[bytes.len()],
+                data,
+            }
         } else {
             CompactBytes::Heap(bytes.into())
         }

@@ -41,11 +41,23 @@ pub struct Param {
 }
 
 const fn p(name: &'static str, default: &'static str, kind: Kind, mutable: bool) -> Param {
-    Param { name, default, kind, mutable, inert: false }
+    Param {
+        name,
+        default,
+        kind,
+        mutable,
+        inert: false,
+    }
 }
 
 const fn inert(name: &'static str, default: &'static str, kind: Kind) -> Param {
-    Param { name, default, kind, mutable: true, inert: true }
+    Param {
+        name,
+        default,
+        kind,
+        mutable: true,
+        inert: true,
+    }
 }
 
 /// Every supported parameter.
@@ -59,10 +71,25 @@ pub const PARAMS: &[Param] = &[
     p("requirepass", "", Kind::Str, true),
     p("maxclients", "10000", Kind::Int(1, i32::MAX as i64), true),
     p("proto-max-bulk-len", "536870912", Kind::Memory, true),
-    p("client-query-buffer-limit", "1073741824", Kind::Memory, true),
-    p("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Kind::List, true),
+    p(
+        "client-query-buffer-limit",
+        "1073741824",
+        Kind::Memory,
+        true,
+    ),
+    p(
+        "client-output-buffer-limit",
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        Kind::List,
+        true,
+    ),
     p("hz", "10", Kind::Int(1, 500), true),
-    p("loglevel", "notice", Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]), true),
+    p(
+        "loglevel",
+        "notice",
+        Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]),
+        true,
+    ),
     p("logfile", "", Kind::Str, false),
     p("dir", ".", Kind::Str, true),
     p("daemonize", "no", Kind::Enum(&["no"]), false),
@@ -71,7 +98,11 @@ pub const PARAMS: &[Param] = &[
     p("active-expire-effort", "1", Kind::Int(1, 10), true),
     inert("save", "3600 1 300 100 60 10000", Kind::List),
     inert("appendonly", "no", Kind::Bool),
-    inert("appendfsync", "everysec", Kind::Enum(&["always", "everysec", "no"])),
+    inert(
+        "appendfsync",
+        "everysec",
+        Kind::Enum(&["always", "everysec", "no"]),
+    ),
     inert("appendfilename", "appendonly.aof", Kind::Str),
     inert("dbfilename", "dump.rdb", Kind::Str),
     inert("protected-mode", "yes", Kind::Bool),
@@ -80,13 +111,23 @@ pub const PARAMS: &[Param] = &[
         "maxmemory-policy",
         "noeviction",
         Kind::Enum(&[
-            "volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random",
-            "allkeys-random", "volatile-ttl", "noeviction",
+            "volatile-lru",
+            "allkeys-lru",
+            "volatile-lfu",
+            "allkeys-lfu",
+            "volatile-random",
+            "allkeys-random",
+            "volatile-ttl",
+            "noeviction",
         ]),
     ),
     inert("maxmemory-samples", "5", Kind::Int(1, 64)),
     inert("pidfile", "", Kind::Str),
-    inert("supervised", "no", Kind::Enum(&["no", "upstart", "systemd", "auto"])),
+    inert(
+        "supervised",
+        "no",
+        Kind::Enum(&["no", "upstart", "systemd", "auto"]),
+    ),
     inert("always-show-logo", "no", Kind::Bool),
     inert("stop-writes-on-bgsave-error", "yes", Kind::Bool),
     inert("rdbcompression", "yes", Kind::Bool),
@@ -124,7 +165,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { values: PARAMS.iter().map(|p| (p.name, p.default.to_string())).collect() }
+        Config {
+            values: PARAMS
+                .iter()
+                .map(|p| (p.name, p.default.to_string()))
+                .collect(),
+        }
     }
 }
 
@@ -142,7 +188,9 @@ pub fn param(name: &str) -> Option<&'static Param> {
 /// Parses `1gb`, `100mb`, `1k`, `42` the way Redis's memtoull does.
 pub fn parse_memory(s: &str) -> Option<u64> {
     let lower = s.to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
     let (num, unit) = lower.split_at(split);
     let mul: u64 = match unit {
         "" | "b" => 1,
@@ -175,7 +223,9 @@ impl Config {
                 _ => Err("argument must be 'yes' or 'no'".into()),
             },
             Kind::Int(lo, hi) => {
-                let v: i64 = one()?.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+                let v: i64 = one()?
+                    .parse()
+                    .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
                 if v < lo || v > hi {
                     return Err(format!("argument must be between {lo} and {hi} inclusive"));
                 }
@@ -189,7 +239,8 @@ impl Config {
                 if words.contains(&v.as_str()) {
                     Ok(v)
                 } else {
-                    Err("argument(s) must be one of the following: ".to_string() + &words.join(", "))
+                    Err("argument(s) must be one of the following: ".to_string()
+                        + &words.join(", "))
                 }
             }
         }
@@ -200,7 +251,8 @@ impl Config {
     /// # Errors
     /// Unknown name or invalid value, with the reason.
     pub fn set_args(&mut self, name: &str, args: &[String]) -> Result<(), String> {
-        let param = param(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
+        let param =
+            param(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
         let v = Config::normalise(param, args)?;
         self.values.insert(param.name, v);
         Ok(())
@@ -211,7 +263,8 @@ impl Config {
     /// # Errors
     /// The text after `ERR CONFIG SET failed (possibly related to argument '...') - `.
     pub fn set_runtime(&mut self, name: &str, value: &str) -> Result<(), String> {
-        let param = param(name).ok_or_else(|| "Unknown option or number of arguments for CONFIG SET".to_string())?;
+        let param = param(name)
+            .ok_or_else(|| "Unknown option or number of arguments for CONFIG SET".to_string())?;
         if !param.mutable {
             return Err("can't set immutable config".into());
         }
@@ -272,8 +325,11 @@ impl Config {
                     why
                 ))
             };
-            let words = split_config_line(trimmed).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
-            let Some((name, args)) = words.split_first() else { continue };
+            let words = split_config_line(trimmed)
+                .ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
+            let Some((name, args)) = words.split_first() else {
+                continue;
+            };
             if name.eq_ignore_ascii_case("include") {
                 return Err(fail("include is not supported"));
             }
@@ -318,7 +374,9 @@ pub fn split_config_line(line: &str) -> Option<Vec<String>> {
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
         }
-        let Some(&first) = chars.peek() else { return Some(words) };
+        let Some(&first) = chars.peek() else {
+            return Some(words);
+        };
         let mut word = String::new();
         if first == '"' || first == '\'' {
             chars.next();
@@ -356,7 +414,10 @@ mod tests {
 
     #[test]
     fn flags_become_config_lines() {
-        let args: Vec<String> = ["--port", "7000", "--save", "", "--requirepass", "a b"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["--port", "7000", "--save", "", "--requirepass", "a b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let mut c = Config::default();
         c.apply_text(&args_to_text(&args)).unwrap();
         assert_eq!(c.get("port"), "7000");
@@ -370,7 +431,10 @@ mod tests {
         let err = c.apply_text("port 7000\n\nnosuchthing 1\n").unwrap_err();
         assert!(err.0.contains("at line 3"), "{err}");
         assert!(err.0.contains(">>> 'nosuchthing 1'"), "{err}");
-        assert!(err.0.contains("Bad directive or wrong number of arguments"), "{err}");
+        assert!(
+            err.0.contains("Bad directive or wrong number of arguments"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -44,7 +44,10 @@ pub async fn serve(mut stream: TcpStream, server: Arc<ServerState>, client: Arc<
 }
 
 fn limits(server: &ServerState) -> RequestLimits {
-    RequestLimits { max_bulk_len: server.hot.max_bulk_len.load(Ordering::Relaxed), ..RequestLimits::default() }
+    RequestLimits {
+        max_bulk_len: server.hot.max_bulk_len.load(Ordering::Relaxed),
+        ..RequestLimits::default()
+    }
 }
 
 fn queue_reply(session: &mut Session, reply: &Frame, out: &mut BytesMut) {
@@ -113,14 +116,20 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
         }
         let hard = server.hot.output_hard_limit.load(Ordering::Relaxed);
         if hard > 0 && out.len() > hard {
-            server.stats.output_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+            server
+                .stats
+                .output_limit_disconnections
+                .fetch_add(1, Ordering::Relaxed);
             return End::OutputLimit;
         }
         if !out.is_empty() {
             if stream.write_all(&out).await.is_err() {
                 return End::Io;
             }
-            server.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+            server
+                .stats
+                .net_output_bytes
+                .fetch_add(out.len() as u64, Ordering::Relaxed);
             out.clear();
         }
         if let Some(end) = end {
@@ -135,7 +144,12 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
 }
 
 /// Reads what the socket has into `inbuf`.
-async fn read(stream: &mut TcpStream, server: &ServerState, client: &ClientHandle, inbuf: &mut BytesMut) -> Result<(), End> {
+async fn read(
+    stream: &mut TcpStream,
+    server: &ServerState,
+    client: &ClientHandle,
+    inbuf: &mut BytesMut,
+) -> Result<(), End> {
     if inbuf.capacity() - inbuf.len() < READ_CHUNK / 4 {
         inbuf.reserve(READ_CHUNK);
     }
@@ -144,7 +158,9 @@ async fn read(stream: &mut TcpStream, server: &ServerState, client: &ClientHandl
         if timeout == 0 {
             Some(stream.read_buf(inbuf).await)
         } else {
-            tokio::time::timeout(Duration::from_secs(timeout), stream.read_buf(inbuf)).await.ok()
+            tokio::time::timeout(Duration::from_secs(timeout), stream.read_buf(inbuf))
+                .await
+                .ok()
         }
     };
     let n = tokio::select! {
@@ -157,8 +173,14 @@ async fn read(stream: &mut TcpStream, server: &ServerState, client: &ClientHandl
             Some(Err(_)) => return Err(End::Io),
         },
     };
-    server.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-    client.last_active_ms.store(client.created.elapsed().as_millis() as u64, Ordering::Relaxed);
+    server
+        .stats
+        .net_input_bytes
+        .fetch_add(n as u64, Ordering::Relaxed);
+    client.last_active_ms.store(
+        client.created.elapsed().as_millis() as u64,
+        Ordering::Relaxed,
+    );
     Ok(())
 }
 
@@ -174,7 +196,9 @@ async fn wait_while_paused(server: &ServerState, argv: &[bytes::Bytes]) {
             return;
         }
         if server.pause.writes_only.load(Ordering::Relaxed) {
-            let write = crate::cmd::table().get(&argv[0]).is_some_and(|c| c.spec.is_write());
+            let write = crate::cmd::table()
+                .get(&argv[0])
+                .is_some_and(|c| c.spec.is_write());
             if !write {
                 return;
             }

@@ -33,7 +33,10 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static Command, Frame> {
             return Err(Frame::error(error::wrong_arity(&c.fullname)));
         }
         let Some(sub) = c.sub(&argv[1]) else {
-            return Err(Frame::error(error::unknown_subcommand(c.spec.name, &argv[1])));
+            return Err(Frame::error(error::unknown_subcommand(
+                c.spec.name,
+                &argv[1],
+            )));
         };
         if !sub.spec.arity_ok(argv.len()) {
             return Err(Frame::error(error::wrong_arity(&sub.fullname)));
@@ -49,7 +52,10 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static Command, Frame> {
 /// Executes one request.
 pub fn dispatch(session: &mut Session, argv: Vec<Bytes>) -> Frame {
     let server = session.server.clone();
-    server.stats.commands_processed.fetch_add(1, Ordering::Relaxed);
+    server
+        .stats
+        .commands_processed
+        .fetch_add(1, Ordering::Relaxed);
     // 1. Lookup and arity.
     let c = match resolve(&argv) {
         Ok(c) => c,
@@ -67,9 +73,15 @@ pub fn dispatch(session: &mut Session, argv: Vec<Bytes>) -> Frame {
     let reply = match c.spec.handler {
         Handler::Write(_) => {
             let opts = session.run_options();
-            server.shard.write(session.db, unix_ms(), Op::Command(argv), opts)
+            server
+                .shard
+                .write(session.db, unix_ms(), Op::Command(argv), opts)
         }
-        Handler::Read(f) => server.shard.read(session.db, unix_ms(), session.run_options(), f, &argv),
+        Handler::Read(f) => {
+            server
+                .shard
+                .read(session.db, unix_ms(), session.run_options(), f, &argv)
+        }
         Handler::Session(f) => f(session, &argv),
         Handler::Container => unreachable!("resolve returns leaf commands"),
     };
@@ -89,7 +101,10 @@ mod tests {
     use super::*;
 
     fn argv(words: &[&str]) -> Vec<Bytes> {
-        words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect()
+        words
+            .iter()
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect()
     }
 
     fn err(f: Frame) -> String {
@@ -105,7 +120,10 @@ mod tests {
             err(resolve(&argv(&["nosuch", "a", "b"])).unwrap_err()),
             "ERR unknown command 'nosuch', with args beginning with: 'a' 'b' "
         );
-        assert_eq!(err(resolve(&argv(&["GET"])).unwrap_err()), "ERR wrong number of arguments for 'get' command");
+        assert_eq!(
+            err(resolve(&argv(&["GET"])).unwrap_err()),
+            "ERR wrong number of arguments for 'get' command"
+        );
         assert_eq!(
             err(resolve(&argv(&["client", "nosuch"])).unwrap_err()),
             "ERR unknown subcommand 'nosuch'. Try CLIENT HELP."

@@ -37,6 +37,29 @@ pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 /// Bad protocol version in HELLO.
 pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
 
+/// RENAME-like commands whose source and destination are the same (COPY, MOVE).
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+/// SCAN with a cursor that is not an unsigned integer.
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// EXPIRE with NX and another condition.
+pub const EXPIRE_NX_AND_OTHER: &str =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+/// EXPIRE with both GT and LT.
+pub const EXPIRE_GT_AND_LT: &str = "ERR GT and LT options at the same time are not compatible";
+/// OBJECT FREQ without an LFU maxmemory policy.
+pub const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+/// SWAPDB with a non-integer first index.
+pub const INVALID_FIRST_DB: &str = "ERR invalid first DB index";
+/// SWAPDB with a non-integer second index.
+pub const INVALID_SECOND_DB: &str = "ERR invalid second DB index";
+/// An option word the command does not know (EXPIRE family); the word is quoted as given.
+pub fn unsupported_option(option: &[u8]) -> String {
+    sanitize(format!(
+        "ERR Unsupported option {}",
+        String::from_utf8_lossy(option)
+    ))
+}
+
 /// Unknown command, with Redis's quoting of the first arguments.
 pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> String {
     let mut list = String::new();
@@ -49,7 +72,9 @@ pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> String {
         list.push_str(&format!("'{text}' "));
     }
     let name = String::from_utf8_lossy(&name[..name.len().min(128)]);
-    sanitize(format!("ERR unknown command '{name}', with args beginning with: {list}"))
+    sanitize(format!(
+        "ERR unknown command '{name}', with args beginning with: {list}"
+    ))
 }
 
 /// Unknown subcommand of a container command (CLIENT, CONFIG…).

@@ -53,7 +53,9 @@ pub fn sample_expired(
             }
             let mut expired_this_round = 0;
             for _ in 0..SAMPLE.min(n) {
-                let Some((slot, at)) = db.volatile_at(rng.below(n)) else { break };
+                let Some((slot, at)) = db.volatile_at(rng.below(n)) else {
+                    break;
+                };
                 if at <= now_ms {
                     let key = Bytes::copy_from_slice(&db.entry(slot).key);
                     if !keys.contains(&key) {
@@ -89,13 +91,18 @@ mod tests {
         let mut ks = Keyspace::new(2);
         let db = ks.db_mut(1);
         for i in 0..100 {
-            let slot = db.insert_new(CompactBytes::new(format!("k{i}").as_bytes()), Value::string(b"v"), 0);
+            let slot = db.insert_new(
+                CompactBytes::new(format!("k{i}").as_bytes()),
+                Value::string(b"v"),
+                0,
+            );
             db.set_expire(slot, Some(if i < 50 { 10 } else { 1_000_000 }));
         }
         let mut rng = Rng::new(7);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..50 {
-            for (dbi, keys) in sample_expired(&ks, 100, &mut rng, Duration::from_millis(50), 10_000) {
+            for (dbi, keys) in sample_expired(&ks, 100, &mut rng, Duration::from_millis(50), 10_000)
+            {
                 assert_eq!(dbi, 1);
                 for k in keys {
                     let n: usize = std::str::from_utf8(&k[1..]).unwrap().parse().unwrap();
@@ -104,6 +111,10 @@ mod tests {
                 }
             }
         }
-        assert!(seen.len() > 40, "sampling found only {} of 50 expired keys", seen.len());
+        assert!(
+            seen.len() > 40,
+            "sampling found only {} of 50 expired keys",
+            seen.len()
+        );
     }
 }

@@ -72,7 +72,11 @@ fn match_inner(mut p: &[u8], mut s: &[u8], nocase: bool, budget: &mut usize) -> 
                         if start > end {
                             std::mem::swap(&mut start, &mut end);
                         }
-                        let c = if nocase { s[0].to_ascii_lowercase() } else { s[0] };
+                        let c = if nocase {
+                            s[0].to_ascii_lowercase()
+                        } else {
+                            s[0]
+                        };
                         let (start, end) = if nocase {
                             (start.to_ascii_lowercase(), end.to_ascii_lowercase())
                         } else {
@@ -146,13 +150,21 @@ mod tests {
             ("h\\*llo", "h*llo", true),
             ("h\\*llo", "hello", false),
             ("key:*", "key:000000001", true),
-            ("*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            (
+                "*a*a*a*a*a*a*b",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                false,
+            ),
             ("a*", "b", false),
             ("abc", "abcd", false),
             ("abc*", "abc", true),
         ];
         for (p, s, want) in cases {
-            assert_eq!(matches(p.as_bytes(), s.as_bytes(), false), *want, "{p} ~ {s}");
+            assert_eq!(
+                matches(p.as_bytes(), s.as_bytes(), false),
+                *want,
+                "{p} ~ {s}"
+            );
         }
         assert!(matches(b"MAX*", b"maxclients", true));
     }

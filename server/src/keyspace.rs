@@ -62,7 +62,9 @@ fn hash_key(hasher: &DefaultHashBuilder, key: &[u8]) -> u64 {
 
 fn slot_ref(segments: &[Box<[Option<Entry>]>], slot: u32) -> Option<&Entry> {
     let s = slot as usize;
-    segments.get(s / SEGMENT).and_then(|seg| seg[s % SEGMENT].as_ref())
+    segments
+        .get(s / SEGMENT)
+        .and_then(|seg| seg[s % SEGMENT].as_ref())
 }
 
 impl Db {
@@ -86,7 +88,9 @@ impl Db {
         let hash = hash_key(&self.hasher, key);
         let segments = &self.segments;
         self.table
-            .find(hash, |&slot| slot_ref(segments, slot).is_some_and(|e| e.key.as_slice() == key))
+            .find(hash, |&slot| {
+                slot_ref(segments, slot).is_some_and(|e| e.key.as_slice() == key)
+            })
             .copied()
     }
 
@@ -104,7 +108,9 @@ impl Db {
     /// If `slot` is not occupied.
     pub fn entry_mut(&mut self, slot: u32) -> &mut Entry {
         let s = slot as usize;
-        self.segments[s / SEGMENT][s % SEGMENT].as_mut().expect("slot is occupied")
+        self.segments[s / SEGMENT][s % SEGMENT]
+            .as_mut()
+            .expect("slot is occupied")
     }
 
     /// The entry in `slot` if occupied (SCAN, RANDOMKEY).
@@ -143,10 +149,20 @@ impl Db {
         };
         let hash = hash_key(&self.hasher, &key);
         let s = slot as usize;
-        self.segments[s / SEGMENT][s % SEGMENT] = Some(Entry { key, value, lru, vpos: NO_TTL });
+        self.segments[s / SEGMENT][s % SEGMENT] = Some(Entry {
+            key,
+            value,
+            lru,
+            vpos: NO_TTL,
+        });
         let (segments, hasher) = (&self.segments, &self.hasher);
         self.table.insert_unique(hash, slot, |&other| {
-            hash_key(hasher, &slot_ref(segments, other).expect("indexed slot is occupied").key)
+            hash_key(
+                hasher,
+                &slot_ref(segments, other)
+                    .expect("indexed slot is occupied")
+                    .key,
+            )
         });
         slot
     }
@@ -158,7 +174,9 @@ impl Db {
     pub fn remove_slot(&mut self, slot: u32) -> Entry {
         self.set_expire(slot, None);
         let s = slot as usize;
-        let entry = self.segments[s / SEGMENT][s % SEGMENT].take().expect("slot is occupied");
+        let entry = self.segments[s / SEGMENT][s % SEGMENT]
+            .take()
+            .expect("slot is occupied");
         let hash = hash_key(&self.hasher, &entry.key);
         if let Ok(found) = self.table.find_entry(hash, |&other| other == slot) {
             found.remove();
@@ -226,7 +244,9 @@ pub struct Keyspace {
 impl Keyspace {
     /// A keyspace with `databases` empty databases.
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases.max(1)).map(|_| Db::default()).collect() }
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
+        }
     }
 
     /// Number of databases.
@@ -316,7 +336,9 @@ mod tests {
     #[test]
     fn volatile_positions_survive_swap_remove() {
         let mut db = Db::default();
-        let slots: Vec<u32> = (0..10).map(|i| db.insert_new(key(i), Value::string(b""), 0)).collect();
+        let slots: Vec<u32> = (0..10)
+            .map(|i| db.insert_new(key(i), Value::string(b""), 0))
+            .collect();
         for (i, &s) in slots.iter().enumerate() {
             db.set_expire(s, Some(i as u64 * 10));
         }

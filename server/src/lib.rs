@@ -31,3 +31,6 @@ pub mod session;
 pub mod shard;
 pub mod state;
 pub mod value;
+
+/// The Redis version whose behaviour redraft reproduces (HELLO, INFO redis_version).
+pub const REDIS_VERSION: &str = "7.0.15";

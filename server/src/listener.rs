@@ -28,13 +28,21 @@ pub fn bind(server: &ServerState) -> anyhow::Result<Vec<TcpListener>> {
             .parse()
             .or_else(|_| format!("[{host}]:{port}").parse())
             .map_err(|e| anyhow::anyhow!("bad bind address {host}: {e}"))?;
-        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
         socket.set_reuseaddr(true)?;
-        socket.bind(addr).map_err(|e| anyhow::anyhow!("Could not create server TCP listening socket {addr}: {e}"))?;
+        socket.bind(addr).map_err(|e| {
+            anyhow::anyhow!("Could not create server TCP listening socket {addr}: {e}")
+        })?;
         listeners.push(socket.listen(backlog)?);
     }
     if let Some(first) = listeners.first() {
-        server.port.store(first.local_addr()?.port() as u64, Ordering::Relaxed);
+        server
+            .port
+            .store(first.local_addr()?.port() as u64, Ordering::Relaxed);
     }
     Ok(listeners)
 }
@@ -54,9 +62,15 @@ pub async fn accept_loop(listener: TcpListener, server: Arc<ServerState>) {
                 continue;
             }
         };
-        server.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        server
+            .stats
+            .connections_received
+            .fetch_add(1, Ordering::Relaxed);
         if server.clients.count() >= server.hot.maxclients.load(Ordering::Relaxed) {
-            server.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            server
+                .stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
             tokio::spawn(conn::refuse(stream));
             continue;
         }
@@ -79,7 +93,10 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
     loop {
         let (hz, effort) = {
             let c = server.config.read();
-            (c.int("hz").max(1) as u64, c.int("active-expire-effort").max(1) as u64)
+            (
+                c.int("hz").max(1) as u64,
+                c.int("active-expire-effort").max(1) as u64,
+            )
         };
         let period = Duration::from_millis(1000 / hz);
         tokio::select! {
@@ -89,10 +106,14 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
         // Redis spends at most 25% of each period (more with higher effort).
         let budget = period * (25 + 5 * (effort as u32 - 1)) / 100;
         let now = unix_ms();
-        let found = server.shard.with(|st| sample_expired(&st.keyspace, now, &mut rng, budget, 10_000));
+        let found = server
+            .shard
+            .with(|st| sample_expired(&st.keyspace, now, &mut rng, budget, 10_000));
         server.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
         for (db, keys) in found {
-            server.shard.write(db, now, Op::Expire(keys), Default::default());
+            server
+                .shard
+                .write(db, now, Op::Expire(keys), Default::default());
         }
     }
 }
@@ -100,7 +121,10 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
 /// Resolves when SIGTERM or SIGINT arrives.
 pub async fn signals() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         std::future::pending::<()>().await;
         return;
     };

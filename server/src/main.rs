@@ -20,7 +20,11 @@ static GLOBAL: redraft_server::alloc::Counting = redraft_server::alloc::Counting
 #[command(name = "redraft", version, about, long_about = None)]
 struct Cli {
     /// An optional redis.conf-style file, then `--name value` overrides.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "[FILE.conf] [--name value]...")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "[FILE.conf] [--name value]..."
+    )]
     args: Vec<String>,
 }
 
@@ -32,7 +36,8 @@ fn main() -> anyhow::Result<()> {
     };
     let mut config = Config::default();
     if let Some(path) = &file {
-        let text = std::fs::read_to_string(path).with_context(|| format!("Fatal error, can't open config file '{}'", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("Fatal error, can't open config file '{}'", path.display()))?;
         if let Err(e) = config.apply_text(&text) {
             eprintln!("{e}");
             std::process::exit(1);
@@ -48,7 +53,10 @@ fn main() -> anyhow::Result<()> {
         n => n as usize,
     };
     let server = ServerState::new(config, file);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
     if let Err(e) = runtime.block_on(run(server)) {
         tracing::error!("{e:#}");
         eprintln!("{e:#}");
@@ -65,14 +73,24 @@ fn init_logging(config: &Config) {
         "nothing" => "off",
         _ => "info",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let logfile = config.get("logfile");
     if logfile.is_empty() {
         builder.with_writer(std::io::stdout).init();
     } else {
-        match std::fs::OpenOptions::new().create(true).append(true).open(logfile) {
-            Ok(f) => builder.with_ansi(false).with_writer(std::sync::Mutex::new(f)).init(),
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logfile)
+        {
+            Ok(f) => builder
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .init(),
             Err(e) => {
                 eprintln!("Can't open the log file: {e}");
                 std::process::exit(1);

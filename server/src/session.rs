@@ -85,7 +85,9 @@ impl Session {
     /// Sets the protocol version.
     pub fn set_resp(&mut self, v: Version) {
         self.resp = v;
-        self.client.resp.store(if v == Version::Resp3 { 3 } else { 2 }, Ordering::Relaxed);
+        self.client
+            .resp
+            .store(if v == Version::Resp3 { 3 } else { 2 }, Ordering::Relaxed);
     }
 
     /// Marks the session authenticated or not.

@@ -88,7 +88,10 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { no_touch: false, max_string: 512 * 1024 * 1024 }
+        RunOptions {
+            no_touch: false,
+            max_string: 512 * 1024 * 1024,
+        }
     }
 }
 
@@ -107,12 +110,24 @@ impl Shard {
     /// Proposes a write and returns its reply once applied.
     pub fn write(&self, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
         let mut st = self.state.lock();
-        let entry = LogEntry { index: st.applied + 1, db, now_ms, op };
+        let entry = LogEntry {
+            index: st.applied + 1,
+            db,
+            now_ms,
+            op,
+        };
         apply(&mut st, &entry, opts)
     }
 
     /// Runs a read handler on database `db`; expired keys it met are proposed for deletion.
-    pub fn read(&self, db: usize, now_ms: u64, opts: RunOptions, f: cmd::ReadFn, argv: &[Bytes]) -> Frame {
+    pub fn read(
+        &self,
+        db: usize,
+        now_ms: u64,
+        opts: RunOptions,
+        f: cmd::ReadFn,
+        argv: &[Bytes],
+    ) -> Frame {
         let mut st = self.state.lock();
         let (reply, expired) = {
             let mut ctx = Ctx::new(&mut st.keyspace, db, now_ms, Mode::Read);
@@ -125,7 +140,12 @@ impl Shard {
             (reply, expired)
         };
         for (edb, keys) in group_by_db(expired) {
-            let entry = LogEntry { index: st.applied + 1, db: edb, now_ms, op: Op::Expire(keys) };
+            let entry = LogEntry {
+                index: st.applied + 1,
+                db: edb,
+                now_ms,
+                op: Op::Expire(keys),
+            };
             apply(&mut st, &entry, opts);
         }
         reply

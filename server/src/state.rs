@@ -18,12 +18,16 @@ use crate::shard::Shard;
 
 /// Current unix time in milliseconds.
 pub fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Current unix time in microseconds.
 pub fn unix_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
 }
 
 /// Configuration values read on every batch, mirrored from [`Config`] on change.
@@ -50,19 +54,30 @@ pub struct Hot {
 impl Hot {
     /// Refreshes the mirror from `config`.
     pub fn load(&self, config: &Config) {
-        self.timeout_secs.store(config.int("timeout") as u64, Ordering::Relaxed);
-        self.max_bulk_len.store(config.int("proto-max-bulk-len") as usize, Ordering::Relaxed);
-        self.query_buffer_limit.store(config.int("client-query-buffer-limit") as usize, Ordering::Relaxed);
-        self.maxclients.store(config.int("maxclients") as usize, Ordering::Relaxed);
-        self.auth_required.store(!config.get("requirepass").is_empty(), Ordering::Relaxed);
-        let limits: Vec<&str> = config.get("client-output-buffer-limit").split_whitespace().collect();
+        self.timeout_secs
+            .store(config.int("timeout") as u64, Ordering::Relaxed);
+        self.max_bulk_len
+            .store(config.int("proto-max-bulk-len") as usize, Ordering::Relaxed);
+        self.query_buffer_limit.store(
+            config.int("client-query-buffer-limit") as usize,
+            Ordering::Relaxed,
+        );
+        self.maxclients
+            .store(config.int("maxclients") as usize, Ordering::Relaxed);
+        self.auth_required
+            .store(!config.get("requirepass").is_empty(), Ordering::Relaxed);
+        let limits: Vec<&str> = config
+            .get("client-output-buffer-limit")
+            .split_whitespace()
+            .collect();
         for class in limits.chunks(4) {
             if let [name, hard, soft, secs] = class {
                 if *name == "normal" {
                     let mem = |s: &str| crate::config::parse_memory(s).unwrap_or(0) as usize;
                     self.output_hard_limit.store(mem(hard), Ordering::Relaxed);
                     self.output_soft_limit.store(mem(soft), Ordering::Relaxed);
-                    self.output_soft_secs.store(secs.parse().unwrap_or(0), Ordering::Relaxed);
+                    self.output_soft_secs
+                        .store(secs.parse().unwrap_or(0), Ordering::Relaxed);
                 }
             }
         }
@@ -184,7 +199,13 @@ pub struct Clients {
 
 impl Clients {
     /// Registers a new client and returns its handle.
-    pub fn register(&self, addr: SocketAddr, laddr: SocketAddr, fd: i32, parent: &CancellationToken) -> Arc<ClientHandle> {
+    pub fn register(
+        &self,
+        addr: SocketAddr,
+        laddr: SocketAddr,
+        fd: i32,
+        parent: &CancellationToken,
+    ) -> Arc<ClientHandle> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let handle = Arc::new(ClientHandle {
             id,
@@ -271,7 +292,9 @@ impl ServerState {
         let hot = Hot::default();
         hot.load(&config);
         let databases = config.int("databases") as usize;
-        let run_id: String = (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
+        let run_id: String = (0..40)
+            .map(|_| format!("{:x}", rand::random::<u8>() % 16))
+            .collect();
         Arc::new(ServerState {
             shard: Shard::new(databases),
             config: RwLock::new(config),
@@ -284,7 +307,9 @@ impl ServerState {
             port: AtomicU64::new(0),
             shutdown: CancellationToken::new(),
             config_file,
-            executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
         })
     }
 
@@ -293,6 +318,11 @@ impl ServerState {
         self.stats.error_replies.fetch_add(1, Ordering::Relaxed);
         let prefix = message.split(|&b| b == b' ').next().unwrap_or(b"ERR");
         let prefix = String::from_utf8_lossy(&prefix[..prefix.len().min(32)]).into_owned();
-        *self.stats.errors_by_prefix.lock().entry(prefix).or_insert(0) += 1;
+        *self
+            .stats
+            .errors_by_prefix
+            .lock()
+            .entry(prefix)
+            .or_insert(0) += 1;
     }
 }

@@ -221,7 +221,10 @@ impl Server {
                 }
             }
         }
-        panic!("could not start {} on a free port; last log:\n{last_log}", bin.display());
+        panic!(
+            "could not start {} on a free port; last log:\n{last_log}",
+            bin.display()
+        );
     }
 
     fn wait_ready(&mut self) -> Result<(), ReadyError> {
@@ -237,7 +240,8 @@ impl Server {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
                 let mut buf = [0u8; 64];
                 // +PONG, or -NOAUTH when started with --requirepass: either way it is serving.
-                if s.write_all(b"PING\r\n").is_ok() {
+                // Multibulk, not inline, so that a server without inline support still starts.
+                if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() {
                     if let Ok(n) = s.read(&mut buf) {
                         if buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-NOAUTH") {
                             return Ok(());

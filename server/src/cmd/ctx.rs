@@ -123,6 +123,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Looks `key` up without stamping the access time (EXISTS, TYPE, TTL, OBJECT): counts
+    /// hits/misses like [`Ctx::lookup`] and returns the live slot.
+    pub fn peek(&mut self, key: &[u8]) -> Option<u32> {
+        let found = self.find(key);
+        match found {
+            Some(_) => self.hits += 1,
+            None => self.misses += 1,
+        }
+        found
+    }
+
+    /// Looks `key` up and stamps the access time even under CLIENT NO-TOUCH (TOUCH).
+    pub fn touch(&mut self, key: &[u8]) -> bool {
+        let Some(slot) = self.peek(key) else {
+            return false;
+        };
+        let clock = self.lru_clock;
+        self.db().entry_mut(slot).lru = clock;
+        true
+    }
+
     /// The string under `key`: `Ok(None)` if absent, `Err(WRONGTYPE)` if another type.
     pub fn get_string(&mut self, key: &[u8]) -> Result<Option<&[u8]>, Frame> {
         match self.lookup(key) {
@@ -150,7 +171,10 @@ impl<'a> Ctx<'a> {
                 e.lru = clock;
                 slot
             }
-            None => self.ks.db_mut(db).insert_new(CompactBytes::new(key), value, clock),
+            None => self
+                .ks
+                .db_mut(db)
+                .insert_new(CompactBytes::new(key), value, clock),
         };
         let d = self.ks.db_mut(db);
         match ttl {

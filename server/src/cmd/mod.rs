@@ -121,13 +121,29 @@ pub struct KeySpec {
 
 impl KeySpec {
     /// No keys.
-    pub const NONE: KeySpec = KeySpec { first: 0, last: 0, step: 0 };
+    pub const NONE: KeySpec = KeySpec {
+        first: 0,
+        last: 0,
+        step: 0,
+    };
     /// One key at argv[1].
-    pub const ONE: KeySpec = KeySpec { first: 1, last: 1, step: 1 };
+    pub const ONE: KeySpec = KeySpec {
+        first: 1,
+        last: 1,
+        step: 1,
+    };
     /// Every argument from argv[1] on is a key.
-    pub const ALL: KeySpec = KeySpec { first: 1, last: -1, step: 1 };
+    pub const ALL: KeySpec = KeySpec {
+        first: 1,
+        last: -1,
+        step: 1,
+    };
     /// argv[1] and argv[2] are keys.
-    pub const TWO: KeySpec = KeySpec { first: 1, last: 2, step: 1 };
+    pub const TWO: KeySpec = KeySpec {
+        first: 1,
+        last: 2,
+        step: 1,
+    };
 }
 
 /// Static description of one command (or subcommand).
@@ -181,7 +197,11 @@ impl CommandSpec {
         if first <= 0 {
             return Vec::new();
         }
-        let last = if last < 0 { argv.len() as i32 + last } else { last };
+        let last = if last < 0 {
+            argv.len() as i32 + last
+        } else {
+            last
+        };
         (first..=last.min(argv.len() as i32 - 1))
             .step_by(step.max(1) as usize)
             .map(|i| i as usize)
@@ -215,8 +235,13 @@ pub struct Command {
 }
 
 /// All families. Add a new family's `COMMANDS` here.
-pub const FAMILIES: &[&[CommandSpec]] =
-    &[strings::COMMANDS, keys::COMMANDS, connection::COMMANDS, server::COMMANDS, command::COMMANDS];
+pub const FAMILIES: &[&[CommandSpec]] = &[
+    strings::COMMANDS,
+    keys::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+    command::COMMANDS,
+];
 
 /// The command table, built once.
 pub struct Table {
@@ -243,7 +268,9 @@ impl Table {
         let lower = &mut buf[..name.len()];
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        std::str::from_utf8(lower).ok().and_then(|n| self.by_name.get(n))
+        std::str::from_utf8(lower)
+            .ok()
+            .and_then(|n| self.by_name.get(n))
     }
 
     /// Every command, in no particular order.
@@ -284,8 +311,17 @@ fn resolve(spec: &'static CommandSpec, parent: Option<&str>) -> Command {
         Some(p) => format!("{p}|{}", spec.name),
         None => spec.name.to_string(),
     };
-    let subs = spec.subcommands.iter().map(|s| (s.name, resolve(s, Some(spec.name)))).collect();
-    Command { spec, fullname, stats: CommandStats::default(), subs }
+    let subs = spec
+        .subcommands
+        .iter()
+        .map(|s| (s.name, resolve(s, Some(spec.name))))
+        .collect();
+    Command {
+        spec,
+        fullname,
+        stats: CommandStats::default(),
+        subs,
+    }
 }
 
 /// The process-wide command table.
@@ -326,10 +362,19 @@ mod tests {
     fn every_command_is_reachable_and_consistent() {
         let t = table();
         for c in t.iter() {
-            assert!(c.spec.name.chars().all(|ch| !ch.is_ascii_uppercase()), "{}", c.spec.name);
+            assert!(
+                c.spec.name.chars().all(|ch| !ch.is_ascii_uppercase()),
+                "{}",
+                c.spec.name
+            );
             assert!(t.get(c.spec.name.to_ascii_uppercase().as_bytes()).is_some());
             let write = c.spec.flags & flags::WRITE != 0;
-            assert_eq!(write, matches!(c.spec.handler, Handler::Write(_)), "{}", c.spec.name);
+            assert_eq!(
+                write,
+                matches!(c.spec.handler, Handler::Write(_)),
+                "{}",
+                c.spec.name
+            );
             if matches!(c.spec.handler, Handler::Container) {
                 assert!(!c.subs.is_empty(), "{}", c.spec.name);
             }
@@ -338,7 +383,10 @@ mod tests {
 
     #[test]
     fn key_positions_follow_first_last_step() {
-        let argv: Vec<Bytes> = ["mset", "a", "1", "b", "2"].iter().map(|s| Bytes::from(*s)).collect();
+        let argv: Vec<Bytes> = ["mset", "a", "1", "b", "2"]
+            .iter()
+            .map(|s| Bytes::from(*s))
+            .collect();
         let mset = table().get(b"MSET").unwrap();
         assert_eq!(mset.spec.key_positions(&argv), vec![1, 3]);
         let del = table().get(b"del").unwrap();

@@ -45,7 +45,9 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     let body = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
     let v: f64 = if body.starts_with("0x") {
         parse_hex_float(&lower)?
-    } else if body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+    } else if body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
         || body == "inf"
         || body == "infinity"
     {

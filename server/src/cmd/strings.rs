@@ -20,28 +20,190 @@ const STR_WRITE_SLOW: &[&str] = &["write", "string", "slow"];
 
 /// String commands.
 pub const COMMANDS: &[CommandSpec] = &[
-    spec("get", 2, READONLY | FAST, KeySpec::ONE, STR_READ, Handler::Read(get)),
-    spec("set", -3, WRITE | DENYOOM, KeySpec::ONE, STR_WRITE_SLOW, Handler::Write(set)),
-    spec("setnx", 3, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(setnx)),
-    spec("setex", 4, WRITE | DENYOOM, KeySpec::ONE, STR_WRITE_SLOW, Handler::Write(setex)),
-    spec("psetex", 4, WRITE | DENYOOM, KeySpec::ONE, STR_WRITE_SLOW, Handler::Write(psetex)),
-    spec("mget", -2, READONLY | FAST, KeySpec::ALL, STR_READ, Handler::Read(mget)),
-    spec("mset", -3, WRITE | DENYOOM, KeySpec { first: 1, last: -1, step: 2 }, STR_WRITE_SLOW, Handler::Write(mset)),
-    spec("msetnx", -3, WRITE | DENYOOM, KeySpec { first: 1, last: -1, step: 2 }, STR_WRITE_SLOW, Handler::Write(msetnx)),
-    spec("getset", 3, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(getset)),
-    spec("getdel", 2, WRITE | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(getdel)),
-    spec("getex", -2, WRITE | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(getex)),
-    spec("append", 3, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(append)),
-    spec("strlen", 2, READONLY | FAST, KeySpec::ONE, STR_READ, Handler::Read(strlen)),
-    spec("setrange", 4, WRITE | DENYOOM, KeySpec::ONE, STR_WRITE_SLOW, Handler::Write(setrange)),
-    spec("getrange", 4, READONLY, KeySpec::ONE, &["read", "string", "slow"], Handler::Read(getrange)),
-    spec("substr", 4, READONLY, KeySpec::ONE, &["read", "string", "slow"], Handler::Read(getrange)),
-    spec("incr", 2, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(incr)),
-    spec("decr", 2, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(decr)),
-    spec("incrby", 3, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(incrby)),
-    spec("decrby", 3, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(decrby)),
-    spec("incrbyfloat", 3, WRITE | DENYOOM | FAST, KeySpec::ONE, STR_WRITE, Handler::Write(incrbyfloat)),
-    spec("lcs", -3, READONLY, KeySpec::TWO, &["read", "string", "slow"], Handler::Read(lcs)),
+    spec(
+        "get",
+        2,
+        READONLY | FAST,
+        KeySpec::ONE,
+        STR_READ,
+        Handler::Read(get),
+    ),
+    spec(
+        "set",
+        -3,
+        WRITE | DENYOOM,
+        KeySpec::ONE,
+        STR_WRITE_SLOW,
+        Handler::Write(set),
+    ),
+    spec(
+        "setnx",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(setnx),
+    ),
+    spec(
+        "setex",
+        4,
+        WRITE | DENYOOM,
+        KeySpec::ONE,
+        STR_WRITE_SLOW,
+        Handler::Write(setex),
+    ),
+    spec(
+        "psetex",
+        4,
+        WRITE | DENYOOM,
+        KeySpec::ONE,
+        STR_WRITE_SLOW,
+        Handler::Write(psetex),
+    ),
+    spec(
+        "mget",
+        -2,
+        READONLY | FAST,
+        KeySpec::ALL,
+        STR_READ,
+        Handler::Read(mget),
+    ),
+    spec(
+        "mset",
+        -3,
+        WRITE | DENYOOM,
+        KeySpec {
+            first: 1,
+            last: -1,
+            step: 2,
+        },
+        STR_WRITE_SLOW,
+        Handler::Write(mset),
+    ),
+    spec(
+        "msetnx",
+        -3,
+        WRITE | DENYOOM,
+        KeySpec {
+            first: 1,
+            last: -1,
+            step: 2,
+        },
+        STR_WRITE_SLOW,
+        Handler::Write(msetnx),
+    ),
+    spec(
+        "getset",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(getset),
+    ),
+    spec(
+        "getdel",
+        2,
+        WRITE | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(getdel),
+    ),
+    spec(
+        "getex",
+        -2,
+        WRITE | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(getex),
+    ),
+    spec(
+        "append",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(append),
+    ),
+    spec(
+        "strlen",
+        2,
+        READONLY | FAST,
+        KeySpec::ONE,
+        STR_READ,
+        Handler::Read(strlen),
+    ),
+    spec(
+        "setrange",
+        4,
+        WRITE | DENYOOM,
+        KeySpec::ONE,
+        STR_WRITE_SLOW,
+        Handler::Write(setrange),
+    ),
+    spec(
+        "getrange",
+        4,
+        READONLY,
+        KeySpec::ONE,
+        &["read", "string", "slow"],
+        Handler::Read(getrange),
+    ),
+    spec(
+        "substr",
+        4,
+        READONLY,
+        KeySpec::ONE,
+        &["read", "string", "slow"],
+        Handler::Read(getrange),
+    ),
+    spec(
+        "incr",
+        2,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(incr),
+    ),
+    spec(
+        "decr",
+        2,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(decr),
+    ),
+    spec(
+        "incrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(incrby),
+    ),
+    spec(
+        "decrby",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(decrby),
+    ),
+    spec(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        KeySpec::ONE,
+        STR_WRITE,
+        Handler::Write(incrbyfloat),
+    ),
+    spec(
+        "lcs",
+        -3,
+        READONLY,
+        KeySpec::TWO,
+        &["read", "string", "slow"],
+        Handler::Read(lcs),
+    ),
 ];
 
 fn bulk_or_null(v: Option<&[u8]>) -> Frame {
@@ -94,7 +256,8 @@ fn parse_set_options(args: &[Bytes], target: OptionsFor) -> Result<SetOptions, F
             }
         };
         let lower = String::from_utf8_lossy(opt).to_ascii_lowercase();
-        let same_kind = |o: &SetOptions, k: (u64, bool)| o.expire.as_ref().is_some_and(|e| (e.0, e.1) == k);
+        let same_kind =
+            |o: &SetOptions, k: (u64, bool)| o.expire.as_ref().is_some_and(|e| (e.0, e.1) == k);
         if lower == "nx" && !o.xx && target == OptionsFor::Set {
             o.nx = true;
         } else if lower == "xx" && !o.nx && target == OptionsFor::Set {
@@ -120,7 +283,13 @@ fn parse_set_options(args: &[Bytes], target: OptionsFor) -> Result<SetOptions, F
 }
 
 /// Turns an EX/PX/EXAT/PXAT argument into an absolute deadline (unix ms).
-fn deadline(arg: &[u8], unit_ms: u64, absolute: bool, now_ms: u64, cmd: &str) -> Result<u64, Frame> {
+fn deadline(
+    arg: &[u8],
+    unit_ms: u64,
+    absolute: bool,
+    now_ms: u64,
+    cmd: &str,
+) -> Result<u64, Frame> {
     let v = parse_i64(arg).ok_or_else(|| Frame::error(error::NOT_INTEGER))?;
     let invalid = || Frame::error(error::invalid_expire(cmd));
     if v <= 0 || (unit_ms == 1000 && v > i64::MAX / 1000) {
@@ -150,7 +319,17 @@ fn set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         (None, true) => Ttl::Keep,
         (None, false) => Ttl::Clear,
     };
-    set_generic(ctx, &argv[1], &argv[2], ttl, o.nx, o.xx, o.get, Frame::ok(), Frame::Null)
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[2],
+        ttl,
+        o.nx,
+        o.xx,
+        o.get,
+        Frame::ok(),
+        Frame::Null,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -182,12 +361,32 @@ fn set_generic(
 }
 
 fn setnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    set_generic(ctx, &argv[1], &argv[2], Ttl::Clear, true, false, false, Frame::Integer(1), Frame::Integer(0))
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[2],
+        Ttl::Clear,
+        true,
+        false,
+        false,
+        Frame::Integer(1),
+        Frame::Integer(0),
+    )
 }
 
 fn setex_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], unit: u64, cmd: &str) -> Frame {
     match deadline(&argv[2], unit, false, ctx.now_ms, cmd) {
-        Ok(at) => set_generic(ctx, &argv[1], &argv[3], Ttl::At(at), false, false, false, Frame::ok(), Frame::Null),
+        Ok(at) => set_generic(
+            ctx,
+            &argv[1],
+            &argv[3],
+            Ttl::At(at),
+            false,
+            false,
+            false,
+            Frame::ok(),
+            Frame::Null,
+        ),
         Err(e) => e,
     }
 }
@@ -235,7 +434,17 @@ fn msetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn getset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    set_generic(ctx, &argv[1], &argv[2], Ttl::Clear, false, false, true, Frame::ok(), Frame::Null)
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[2],
+        Ttl::Clear,
+        false,
+        false,
+        true,
+        Frame::ok(),
+        Frame::Null,
+    )
 }
 
 fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
@@ -332,7 +541,9 @@ fn strlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 
 fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     let (key, value) = (&argv[1], &argv[3]);
-    let Some(offset) = parse_i64(&argv[2]) else { return Frame::error(error::NOT_INTEGER) };
+    let Some(offset) = parse_i64(&argv[2]) else {
+        return Frame::error(error::NOT_INTEGER);
+    };
     if offset < 0 {
         return Frame::error(error::OFFSET_OUT_OF_RANGE);
     }
@@ -408,7 +619,9 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> Frame {
         },
         Err(e) => return e,
     };
-    let Some(new) = current.checked_add(delta) else { return Frame::error(error::OVERFLOW) };
+    let Some(new) = current.checked_add(delta) else {
+        return Frame::error(error::OVERFLOW);
+    };
     let mut buf = itoa::Buffer::new();
     ctx.set(key, Value::string(buf.format(new).as_bytes()), Ttl::Keep);
     Frame::Integer(new)
@@ -447,7 +660,9 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         },
         Err(e) => return e,
     };
-    let Some(incr) = parse_f64(&argv[2]) else { return Frame::error(error::NOT_FLOAT) };
+    let Some(incr) = parse_f64(&argv[2]) else {
+        return Frame::error(error::NOT_FLOAT);
+    };
     let new = current + incr;
     if !new.is_finite() {
         return Frame::error(error::NAN_OR_INF);
@@ -458,12 +673,18 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn lcs(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    let a = match ctx.lookup(&argv[1]).map(|v| v.as_string().map(<[u8]>::to_vec)) {
+    let a = match ctx
+        .lookup(&argv[1])
+        .map(|v| v.as_string().map(<[u8]>::to_vec))
+    {
         None => Vec::new(),
         Some(Some(a)) => a,
         Some(None) => return Frame::error("ERR The specified keys must contain string values"),
     };
-    let b = match ctx.lookup(&argv[2]).map(|v| v.as_string().map(<[u8]>::to_vec)) {
+    let b = match ctx
+        .lookup(&argv[2])
+        .map(|v| v.as_string().map(<[u8]>::to_vec))
+    {
         None => Vec::new(),
         Some(Some(b)) => b,
         Some(None) => return Frame::error("ERR The specified keys must contain string values"),
@@ -494,13 +715,22 @@ fn lcs(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     }
     let cells = (a.len() as u64 + 1) * (b.len() as u64 + 1);
     if cells > (ctx.max_string as u64) / 4 {
-        return Frame::error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return Frame::error(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        );
     }
     lcs_reply(&a, &b, getlen, getidx, withmatchlen, minmatchlen as usize)
 }
 
 /// The LCS table walk, producing Redis's exact reply (including its match order: last first).
-fn lcs_reply(a: &[u8], b: &[u8], getlen: bool, getidx: bool, withmatchlen: bool, minmatchlen: usize) -> Frame {
+fn lcs_reply(
+    a: &[u8],
+    b: &[u8],
+    getlen: bool,
+    getidx: bool,
+    withmatchlen: bool,
+    minmatchlen: usize,
+) -> Frame {
     let (alen, blen) = (a.len(), b.len());
     let w = blen + 1;
     let mut t = vec![0u32; (alen + 1) * w];
@@ -555,8 +785,14 @@ fn lcs_reply(a: &[u8], b: &[u8], getlen: bool, getidx: bool, withmatchlen: bool,
             let len = aend - astart + 1;
             if minmatchlen == 0 || len >= minmatchlen {
                 let mut m = vec![
-                    Frame::Array(vec![Frame::Integer(astart as i64), Frame::Integer(aend as i64)]),
-                    Frame::Array(vec![Frame::Integer(bstart as i64), Frame::Integer(bend as i64)]),
+                    Frame::Array(vec![
+                        Frame::Integer(astart as i64),
+                        Frame::Integer(aend as i64),
+                    ]),
+                    Frame::Array(vec![
+                        Frame::Integer(bstart as i64),
+                        Frame::Integer(bend as i64),
+                    ]),
                 ];
                 if withmatchlen {
                     m.push(Frame::Integer(len as i64));
@@ -568,8 +804,14 @@ fn lcs_reply(a: &[u8], b: &[u8], getlen: bool, getidx: bool, withmatchlen: bool,
     }
     if getidx {
         Frame::Map(vec![
-            (Frame::Bulk(Bytes::from_static(b"matches")), Frame::Array(matches)),
-            (Frame::Bulk(Bytes::from_static(b"len")), Frame::Integer(total as i64)),
+            (
+                Frame::Bulk(Bytes::from_static(b"matches")),
+                Frame::Array(matches),
+            ),
+            (
+                Frame::Bulk(Bytes::from_static(b"len")),
+                Frame::Integer(total as i64),
+            ),
         ])
     } else if getlen {
         Frame::Integer(total as i64)
@@ -588,13 +830,21 @@ mod tests {
 
     #[test]
     fn set_option_conflicts_follow_redis() {
-        let p = |words: &[&str]| parse_set_options(&words.iter().map(|w| b(w)).collect::<Vec<_>>(), OptionsFor::Set);
+        let p = |words: &[&str]| {
+            parse_set_options(
+                &words.iter().map(|w| b(w)).collect::<Vec<_>>(),
+                OptionsFor::Set,
+            )
+        };
         assert!(p(&["nx", "xx"]).is_err());
         assert!(p(&["ex", "10", "px", "10"]).is_err());
         assert!(p(&["ex", "10", "keepttl"]).is_err());
         assert!(p(&["ex"]).is_err());
         assert!(p(&["persist"]).is_err());
-        assert_eq!(p(&["EX", "1", "ex", "2"]).unwrap().expire.unwrap().2, b("2"));
+        assert_eq!(
+            p(&["EX", "1", "ex", "2"]).unwrap().expire.unwrap().2,
+            b("2")
+        );
         let o = p(&["nx", "get", "pxat", "5"]).unwrap();
         assert!(o.nx && o.get);
     }
@@ -614,7 +864,10 @@ mod tests {
     fn lcs_matches_redis_examples() {
         let reply = lcs_reply(b"ohmytext", b"mynewtext", false, false, false, 0);
         assert_eq!(reply, Frame::Bulk(b("mytext")));
-        assert_eq!(lcs_reply(b"ohmytext", b"mynewtext", true, false, false, 0), Frame::Integer(6));
+        assert_eq!(
+            lcs_reply(b"ohmytext", b"mynewtext", true, false, false, 0),
+            Frame::Integer(6)
+        );
         let idx = lcs_reply(b"ohmytext", b"mynewtext", false, true, true, 0);
         let expected = Frame::Map(vec![
             (

@@ -18,7 +18,11 @@ fn info_text(c: &mut RawClient, section: &str) -> String {
     } else {
         c.cmd_str(&["INFO", section])
     };
-    assert!(raw.starts_with(b"$"), "INFO reply not a bulk: {}", escape(&raw));
+    assert!(
+        raw.starts_with(b"$"),
+        "INFO reply not a bulk: {}",
+        escape(&raw)
+    );
     let header_end = raw.iter().position(|&b| b == b'\n').expect("header") + 1;
     let body = &raw[header_end..raw.len() - 2];
     String::from_utf8(body.to_vec()).expect("INFO is UTF-8")
@@ -156,9 +160,11 @@ fn auth_with_requirepass() {
     );
     assert_raw(
         c.cmd_str(&["HELLO", "3"]),
-        err("NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+        err(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
              HELLO AUTH <user> <pass> option can be used to authenticate the client and select \
-             the RESP protocol version at the same time"),
+             the RESP protocol version at the same time",
+        ),
     );
     assert_raw(c.cmd_str(&["AUTH", "s3cret"]), OK);
     assert_raw(c.cmd_str(&["SET", "a", "1"]), OK);
@@ -193,8 +199,10 @@ fn auth_without_password_configured() {
     let mut c = s.raw();
     assert_raw(
         c.cmd_str(&["AUTH", "x"]),
-        err("ERR AUTH <password> called without any password configured for the default user. \
-             Are you sure your configuration is correct?"),
+        err(
+            "ERR AUTH <password> called without any password configured for the default user. \
+             Are you sure your configuration is correct?",
+        ),
     );
     assert_raw(
         c.cmd_str(&["AUTH", "a", "b"]),
@@ -247,8 +255,14 @@ fn client_name_id_list_info() {
         "id={id} addr=127.0.0.1:{local_port} laddr=127.0.0.1:{} ",
         s.port()
     );
-    assert!(info.starts_with(&prefix), "CLIENT INFO: {info:?}, want prefix {prefix:?}");
-    assert!(info.ends_with('\n'), "CLIENT INFO ends with newline: {info:?}");
+    assert!(
+        info.starts_with(&prefix),
+        "CLIENT INFO: {info:?}, want prefix {prefix:?}"
+    );
+    assert!(
+        info.ends_with('\n'),
+        "CLIENT INFO ends with newline: {info:?}"
+    );
     assert_eq!(info.matches('\n').count(), 1, "one line: {info:?}");
     for f in [" name=worker-1 ", " db=0 ", " cmd=client|info ", " resp=2"] {
         assert!(info.contains(f), "CLIENT INFO lacks {f:?}: {info:?}");
@@ -264,7 +278,9 @@ fn client_name_id_list_info() {
     assert!(mine.contains(" name=worker-1 "), "{mine}");
     assert!(mine.contains(" cmd=client|list "), "{mine}");
     assert!(
-        lines.iter().any(|l| l.starts_with(&format!("id={other_id} "))),
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("id={other_id} "))),
         "{list:?}"
     );
 }
@@ -274,8 +290,14 @@ fn select_databases() {
     let s = Server::start();
     let mut c = s.raw();
     let mut other = s.raw();
-    assert_raw(c.cmd_str(&["SELECT", "16"]), err("ERR DB index is out of range"));
-    assert_raw(c.cmd_str(&["SELECT", "-1"]), err("ERR DB index is out of range"));
+    assert_raw(
+        c.cmd_str(&["SELECT", "16"]),
+        err("ERR DB index is out of range"),
+    );
+    assert_raw(
+        c.cmd_str(&["SELECT", "-1"]),
+        err("ERR DB index is out of range"),
+    );
     assert_raw(
         c.cmd_str(&["SELECT", "abc"]),
         err("ERR value is not an integer or out of range"),
@@ -331,7 +353,11 @@ fn command_count_info_getkeys() {
         .ok()
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| panic!("COMMAND COUNT: {}", escape(&count)));
-    assert!(count[0] == b':' && n >= 20, "COMMAND COUNT: {}", escape(&count));
+    assert!(
+        count[0] == b':' && n >= 20,
+        "COMMAND COUNT: {}",
+        escape(&count)
+    );
 
     // The first seven fields of an entry: name, arity, flags, first/last key, step, categories.
     let get_head = [
@@ -356,10 +382,17 @@ fn command_count_info_getkeys() {
         "COMMAND INFO SET nosuch: {}",
         escape(&raw)
     );
-    assert!(raw.ends_with(b"$-1\r\n"), "unknown command is nil: {}", escape(&raw));
+    assert!(
+        raw.ends_with(b"$-1\r\n"),
+        "unknown command is nil: {}",
+        escape(&raw)
+    );
     assert_raw(c.cmd_str(&["COMMAND", "INFO", "nosuch"]), b"*1\r\n$-1\r\n");
 
-    assert_raw(c.cmd_str(&["COMMAND", "GETKEYS", "SET", "a", "b"]), bulks(&["a"]));
+    assert_raw(
+        c.cmd_str(&["COMMAND", "GETKEYS", "SET", "a", "b"]),
+        bulks(&["a"]),
+    );
     assert_raw(
         c.cmd_str(&["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"]),
         bulks(&["a", "b"]),
@@ -431,7 +464,10 @@ fn info_sections_and_fields() {
 
     let server = info_text(&mut c, "server");
     assert!(server.starts_with("# Server\r\n"), "{server}");
-    assert!(!server.contains("# Clients"), "INFO server is one section: {server}");
+    assert!(
+        !server.contains("# Clients"),
+        "INFO server is one section: {server}"
+    );
     assert!(field(&server, "redis_version").is_some(), "{server}");
     let _other = s.raw();
     let clients = info_text(&mut c, "clients");
@@ -446,7 +482,10 @@ fn info_sections_and_fields() {
     let lines: Vec<&str> = ks.split("\r\n").collect();
     assert_eq!(lines.len(), 4, "{ks:?}");
     assert_eq!(lines[0], "# Keyspace");
-    assert!(lines[1].starts_with("db0:keys=2,expires=1,avg_ttl="), "{ks:?}");
+    assert!(
+        lines[1].starts_with("db0:keys=2,expires=1,avg_ttl="),
+        "{ks:?}"
+    );
     assert_eq!(lines[2], "db5:keys=1,expires=0,avg_ttl=0", "{ks:?}");
     assert_eq!(lines[3], "", "{ks:?}");
     assert_raw(c.cmd_str(&["INFO", "nosuchsection"]), bulk(""));
@@ -476,10 +515,15 @@ fn config_get_set() {
     );
     assert_raw(
         c.cmd_str(&["CONFIG", "SET", "maxmemory", "abc"]),
-        err("ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must \
-             be a memory value"),
+        err(
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must \
+             be a memory value",
+        ),
     );
-    assert_raw(c.cmd_str(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]), OK);
+    assert_raw(
+        c.cmd_str(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]),
+        OK,
+    );
     assert_raw(
         c.cmd_str(&["CONFIG", "GET", "maxmemory-policy"]),
         bulks(&["maxmemory-policy", "allkeys-lru"]),

@@ -78,7 +78,10 @@ fn copy_and_move() {
         c.cmd_str(&["COPY", "b", "d", "DB", "x"]),
         err("ERR value is not an integer or out of range"),
     );
-    assert_raw(c.cmd_str(&["COPY", "b", "d", "FOO"]), err("ERR syntax error"));
+    assert_raw(
+        c.cmd_str(&["COPY", "b", "d", "FOO"]),
+        err("ERR syntax error"),
+    );
     assert_raw(c.cmd_str(&["COPY", "x", "y"]), int(0));
     assert_raw(c.cmd_str(&["MOVE", "b", "3"]), int(1));
     assert_raw(c.cmd_str(&["EXISTS", "b"]), int(0));
@@ -155,6 +158,9 @@ fn expire_flags_persist_touch() {
     assert_raw(c.cmd_str(&["EXPIRETIME", "a"]), int(4_000_000_000));
     assert_raw(c.cmd_str(&["PEXPIREAT", "a", "4000000000555"]), int(1));
     assert_raw(c.cmd_str(&["PEXPIRETIME", "a"]), int(4_000_000_000_555));
+    // EXPIRETIME rounds to the nearest second.
+    assert_raw(c.cmd_str(&["EXPIRETIME", "a"]), int(4_000_000_001));
+    assert_raw(c.cmd_str(&["PEXPIREAT", "a", "4000000000499"]), int(1));
     assert_raw(c.cmd_str(&["EXPIRETIME", "a"]), int(4_000_000_000));
     assert_raw(c.cmd_str(&["EXPIRETIME", "zz"]), int(-2));
     // Negative or past times delete.
@@ -195,7 +201,10 @@ fn keys_patterns() {
         sorted_bulks(&c.cmd_frame(&["KEYS", "[^u]*"])),
         strs(&["other", "a*b"])
     );
-    assert_eq!(sorted_bulks(&c.cmd_frame(&["KEYS", "a\\*b"])), strs(&["a*b"]));
+    assert_eq!(
+        sorted_bulks(&c.cmd_frame(&["KEYS", "a\\*b"])),
+        strs(&["a*b"])
+    );
     assert_eq!(sorted_bulks(&c.cmd_frame(&["KEYS", "nomatch*"])), strs(&[]));
     assert_eq!(sorted_bulks(&c.cmd_frame(&["KEYS", "*"])).len(), 6);
 }
@@ -247,13 +256,19 @@ fn scan_and_randomkey() {
     assert_eq!(typed, [b"other".to_vec()].into_iter().collect());
     assert_eq!(scan_all(&mut c, &["TYPE", "list"]).len(), 0);
     assert_raw(c.cmd_str(&["SCAN", "x"]), err("ERR invalid cursor"));
-    assert_raw(c.cmd_str(&["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
+    assert_raw(
+        c.cmd_str(&["SCAN", "0", "COUNT", "0"]),
+        err("ERR syntax error"),
+    );
 
     let frame = c.cmd_frame(&["RANDOMKEY"]);
     let Frame::Bulk(k) = &frame else {
         panic!("RANDOMKEY: {frame:?}")
     };
-    assert!(all.contains(&k.to_vec()), "RANDOMKEY returned a missing key");
+    assert!(
+        all.contains(&k.to_vec()),
+        "RANDOMKEY returned a missing key"
+    );
 }
 
 #[test]
@@ -273,8 +288,14 @@ fn swapdb() {
         c.cmd_str(&["SWAPDB", "0", "16"]),
         err("ERR DB index is out of range"),
     );
-    assert_raw(c.cmd_str(&["SWAPDB", "0", "x"]), err("ERR invalid second DB index"));
-    assert_raw(c.cmd_str(&["SWAPDB", "x", "0"]), err("ERR invalid first DB index"));
+    assert_raw(
+        c.cmd_str(&["SWAPDB", "0", "x"]),
+        err("ERR invalid second DB index"),
+    );
+    assert_raw(
+        c.cmd_str(&["SWAPDB", "x", "0"]),
+        err("ERR invalid first DB index"),
+    );
     assert_raw(c.cmd_str(&["SWAPDB", "1", "1"]), OK);
     assert_raw(other.cmd_str(&["DBSIZE"]), int(2));
 }

@@ -105,17 +105,26 @@ fn pipe_mode_mass_insert() {
         "redis-cli --pipe output: {text}"
     );
     assert_stdout(&s.redis_cli(&["DBSIZE"]), "1000\n");
-    assert_stdout(&s.redis_cli(&["GET", "key:000000999"]), "0123456789abcdef\n");
+    assert_stdout(
+        &s.redis_cli(&["GET", "key:000000999"]),
+        "0123456789abcdef\n",
+    );
 }
 
 #[test]
 fn password_flag() {
     let s = Server::start_with(&["--requirepass", "pw"]);
-    assert_stdout(&s.redis_cli(&["--no-auth-warning", "-a", "pw", "SET", "k", "v"]), "OK\n");
-    assert_stdout(&s.redis_cli(&["--no-auth-warning", "-a", "pw", "GET", "k"]), "v\n");
+    assert_stdout(
+        &s.redis_cli(&["--no-auth-warning", "-a", "pw", "SET", "k", "v"]),
+        "OK\n",
+    );
+    assert_stdout(
+        &s.redis_cli(&["--no-auth-warning", "-a", "pw", "GET", "k"]),
+        "v\n",
+    );
     let out = s.redis_cli(&["GET", "k"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "NOAUTH Authentication required.\n"
+        "NOAUTH Authentication required.\n\n"
     );
 }
