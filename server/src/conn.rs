@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::dispatch::dispatch;
+use crate::dispatch::{dispatch, Batch};
 use crate::error;
 use crate::session::{Action, ReplyMode, Session};
 use crate::state::{ClientHandle, ServerState};
@@ -62,12 +62,77 @@ fn queue_reply(session: &mut Session, reply: &Frame, out: &mut BytesMut) {
     }
 }
 
+/// What the connection must do after a batch has been processed.
+enum Step {
+    /// Everything decodable was served: read more.
+    Read,
+    /// CLIENT PAUSE holds this request: wait, then serve it and go on.
+    Paused(Vec<bytes::Bytes>),
+    /// DEBUG SLEEP: wait this long, then go on.
+    Sleep(Duration),
+    /// Close the connection (after flushing).
+    End(End),
+}
+
+/// Serves every complete request in `inbuf` (plus `first`, a request held back by a pause),
+/// queueing replies in `out`. Synchronous: the shard lock never crosses an await.
+fn process(
+    session: &mut Session,
+    decoder: &mut RequestDecoder,
+    inbuf: &mut BytesMut,
+    out: &mut BytesMut,
+    mut first: Option<Vec<bytes::Bytes>>,
+) -> Step {
+    let server = session.server.clone();
+    let mut batch = Batch::new(&server.shard);
+    let mut commands = 0u64;
+    let step = loop {
+        let argv = match first.take() {
+            Some(argv) => argv,
+            None => match decoder.decode(inbuf) {
+                Ok(Some(argv)) => {
+                    if paused_for(&server, &argv) {
+                        break Step::Paused(argv);
+                    }
+                    argv
+                }
+                Ok(None) => break Step::Read,
+                Err(e) => {
+                    let reply = Frame::error(format!("ERR {}", e.message()));
+                    queue_reply(session, &reply, out);
+                    break Step::End(End::Protocol);
+                }
+            },
+        };
+        commands += 1;
+        let reply = dispatch(session, &mut batch, argv);
+        queue_reply(session, &reply, out);
+        decoder.set_authenticated(session.authenticated);
+        match session.action.take() {
+            None => {}
+            Some(Action::Close) => break Step::End(End::Quit),
+            Some(Action::Shutdown) => {
+                server.shutdown.cancel();
+                break Step::End(End::Quit);
+            }
+            Some(Action::Sleep(d)) => break Step::Sleep(d),
+        }
+    };
+    drop(batch);
+    server.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+    if let Some(c) = session.last_command {
+        *session.client.last_cmd.lock() = &c.fullname;
+    }
+    step
+}
+
 async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<ClientHandle>) -> End {
     let mut session = Session::new(server.clone(), client.clone());
     let mut decoder = RequestDecoder::new(limits(server));
     decoder.set_authenticated(session.authenticated);
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
+    let mut held = None;
     let mut skip_read = false;
     loop {
         if !std::mem::take(&mut skip_read) {
@@ -75,70 +140,36 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
                 return end;
             }
         }
-        let mut end = None;
-        let mut pause_ms = 0u64;
-        loop {
-            match decoder.decode(&mut inbuf) {
-                Ok(Some(argv)) => {
-                    wait_while_paused(server, &argv).await;
-                    let reply = dispatch(&mut session, argv);
-                    queue_reply(&mut session, &reply, &mut out);
-                    decoder.set_authenticated(session.authenticated);
-                    match session.action.take() {
-                        None => {}
-                        Some(Action::Close) => {
-                            end = Some(End::Quit);
-                            break;
-                        }
-                        Some(Action::Shutdown) => {
-                            end = Some(End::Quit);
-                            server.shutdown.cancel();
-                            break;
-                        }
-                        Some(Action::Sleep(d)) => {
-                            pause_ms = d.as_millis() as u64;
-                            break;
-                        }
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let reply = Frame::error(format!("ERR {}", e.message()));
-                    queue_reply(&mut session, &reply, &mut out);
-                    end = Some(End::Protocol);
-                    break;
-                }
-            }
-        }
+        let step = process(&mut session, &mut decoder, &mut inbuf, &mut out, held.take());
         client.qbuf.store(inbuf.len(), Ordering::Relaxed);
         if inbuf.len() > server.hot.query_buffer_limit.load(Ordering::Relaxed) {
             return End::QueryLimit;
         }
         let hard = server.hot.output_hard_limit.load(Ordering::Relaxed);
         if hard > 0 && out.len() > hard {
-            server
-                .stats
-                .output_limit_disconnections
-                .fetch_add(1, Ordering::Relaxed);
+            server.stats.output_limit_disconnections.fetch_add(1, Ordering::Relaxed);
             return End::OutputLimit;
         }
         if !out.is_empty() {
             if stream.write_all(&out).await.is_err() {
                 return End::Io;
             }
-            server
-                .stats
-                .net_output_bytes
-                .fetch_add(out.len() as u64, Ordering::Relaxed);
+            server.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
             out.clear();
         }
-        if let Some(end) = end {
-            return end;
-        }
-        if pause_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(pause_ms)).await;
-            // Requests that arrived before the sleep are still in `inbuf`: serve them first.
-            skip_read = !inbuf.is_empty();
+        match step {
+            Step::Read => {}
+            Step::End(end) => return end,
+            Step::Sleep(d) => {
+                tokio::time::sleep(d).await;
+                // Requests that arrived before the sleep are still in `inbuf`: serve them first.
+                skip_read = !inbuf.is_empty();
+            }
+            Step::Paused(argv) => {
+                wait_while_paused(server, &argv).await;
+                held = Some(argv);
+                skip_read = true;
+            }
         }
     }
 }
@@ -184,26 +215,20 @@ async fn read(
     Ok(())
 }
 
+/// True when CLIENT PAUSE applies to this request now.
+fn paused_for(server: &ServerState, argv: &[bytes::Bytes]) -> bool {
+    let until = server.pause.until_ms.load(Ordering::Relaxed);
+    if until == 0 || until <= crate::state::unix_ms() {
+        return false;
+    }
+    !server.pause.writes_only.load(Ordering::Relaxed)
+        || crate::cmd::table().get(&argv[0]).is_some_and(|c| c.spec.is_write())
+}
+
 /// Holds a request while CLIENT PAUSE applies to it.
 async fn wait_while_paused(server: &ServerState, argv: &[bytes::Bytes]) {
-    loop {
-        let until = server.pause.until_ms.load(Ordering::Relaxed);
-        if until == 0 {
-            return;
-        }
-        let now = crate::state::unix_ms();
-        if until <= now {
-            return;
-        }
-        if server.pause.writes_only.load(Ordering::Relaxed) {
-            let write = crate::cmd::table()
-                .get(&argv[0])
-                .is_some_and(|c| c.spec.is_write());
-            if !write {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis((until - now).min(10))).await;
+    while paused_for(server, argv) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

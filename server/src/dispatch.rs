@@ -16,8 +16,9 @@ use std::time::Instant;
 use crate::cmd::{self, flags, Command, Handler};
 use crate::error;
 use crate::session::Session;
-use crate::shard::Op;
+use crate::shard::{self, Op, Shard, ShardState};
 use crate::state::unix_ms;
+use parking_lot::MutexGuard;
 
 /// Resolves argv to a command, checking existence and arity.
 ///
@@ -49,19 +50,40 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static Command, Frame> {
     Ok(c)
 }
 
+/// The shard lock and clock shared by the requests of one pipelined batch: the lock is taken
+/// once for consecutive keyspace commands and released before any session command (which may
+/// lock the shard itself) and before the connection awaits.
+pub struct Batch<'a> {
+    shard: &'a Shard,
+    guard: Option<MutexGuard<'a, ShardState>>,
+    /// Unix ms at the start of the batch: the clock for its reads and proposals.
+    pub now_ms: u64,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch on `shard`, not yet locked.
+    pub fn new(shard: &'a Shard) -> Batch<'a> {
+        Batch { shard, guard: None, now_ms: unix_ms() }
+    }
+
+    fn state(&mut self) -> &mut ShardState {
+        self.guard.get_or_insert_with(|| self.shard.lock())
+    }
+
+    /// Releases the shard lock (before awaiting or running a session command).
+    pub fn release(&mut self) {
+        self.guard = None;
+    }
+}
+
 /// Executes one request.
-pub fn dispatch(session: &mut Session, argv: Vec<Bytes>) -> Frame {
-    let server = session.server.clone();
-    server
-        .stats
-        .commands_processed
-        .fetch_add(1, Ordering::Relaxed);
+pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) -> Frame {
     // 1. Lookup and arity.
     let c = match resolve(&argv) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    *session.client.last_cmd.lock() = c.fullname_static();
+    session.last_command = Some(c);
     // 2. Authentication.
     if !session.authenticated && c.spec.flags & flags::NO_AUTH == 0 {
         c.stats.rejected.fetch_add(1, Ordering::Relaxed);
@@ -72,28 +94,21 @@ pub fn dispatch(session: &mut Session, argv: Vec<Bytes>) -> Frame {
     let started = Instant::now();
     let reply = match c.spec.handler {
         Handler::Write(_) => {
-            let opts = session.run_options();
-            server
-                .shard
-                .write(session.db, unix_ms(), Op::Command(argv), opts)
+            let (db, opts, now) = (session.db, session.run_options(), batch.now_ms);
+            shard::write_locked(batch.state(), db, now, Op::Command(argv), opts)
         }
         Handler::Read(f) => {
-            server
-                .shard
-                .read(session.db, unix_ms(), session.run_options(), f, &argv)
+            let (db, opts, now) = (session.db, session.run_options(), batch.now_ms);
+            shard::read_locked(batch.state(), db, now, opts, f, &argv)
         }
-        Handler::Session(f) => f(session, &argv),
+        Handler::Session(f) => {
+            batch.release();
+            f(session, &argv)
+        }
         Handler::Container => unreachable!("resolve returns leaf commands"),
     };
     c.record(started.elapsed().as_micros() as u64, reply.is_error());
     reply
-}
-
-impl Command {
-    /// The full name with a `'static` lifetime (the table lives for the whole process).
-    pub fn fullname_static(&'static self) -> &'static str {
-        &self.fullname
-    }
 }
 
 #[cfg(test)]

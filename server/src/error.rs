@@ -60,21 +60,33 @@ pub fn unsupported_option(option: &[u8]) -> String {
     ))
 }
 
-/// Unknown command, with Redis's quoting of the first arguments.
-pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> String {
-    let mut list = String::new();
+/// Unknown command, with Redis's quoting of the first arguments. Redis formats the raw bytes
+/// with `%.*s`, so each argument stops at its first NUL; CR and LF become spaces.
+pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> Vec<u8> {
+    fn c_str(b: &[u8], max: usize) -> &[u8] {
+        let b = &b[..b.len().min(max)];
+        b.iter().position(|&c| c == 0).map_or(b, |nul| &b[..nul])
+    }
+    let mut list = Vec::new();
     for a in args {
         if list.len() >= 128 {
             break;
         }
         let room = 128 - list.len();
-        let text = String::from_utf8_lossy(&a[..a.len().min(room)]);
-        list.push_str(&format!("'{text}' "));
+        list.push(b'\'');
+        list.extend_from_slice(c_str(a, room));
+        list.extend_from_slice(b"' ");
     }
-    let name = String::from_utf8_lossy(&name[..name.len().min(128)]);
-    sanitize(format!(
-        "ERR unknown command '{name}', with args beginning with: {list}"
-    ))
+    let mut out = b"ERR unknown command '".to_vec();
+    out.extend_from_slice(c_str(name, 128));
+    out.extend_from_slice(b"', with args beginning with: ");
+    out.extend_from_slice(&list);
+    for c in out.iter_mut() {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
+    }
+    out
 }
 
 /// Unknown subcommand of a container command (CLIENT, CONFIG…).

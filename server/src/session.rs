@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cmd::Command;
 use crate::shard::RunOptions;
 use crate::state::{ClientHandle, ServerState};
 
@@ -50,6 +51,8 @@ pub struct Session {
     pub reply_mode: ReplyMode,
     /// Pending action for the connection.
     pub action: Option<Action>,
+    /// The last command resolved (CLIENT LIST `cmd=`), published once per batch.
+    pub last_command: Option<&'static Command>,
 }
 
 impl Session {
@@ -65,6 +68,7 @@ impl Session {
             authenticated,
             reply_mode: ReplyMode::On,
             action: None,
+            last_command: None,
         }
     }
 

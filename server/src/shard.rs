@@ -12,7 +12,7 @@
 //! order. It is a sync lock because every critical section is short and never awaits.
 
 use bytes::Bytes;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use redraft_protocol::Frame;
 
 use crate::cmd::ctx::Mode;
@@ -109,52 +109,54 @@ impl Shard {
 
     /// Proposes a write and returns its reply once applied.
     pub fn write(&self, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
-        let mut st = self.state.lock();
-        let entry = LogEntry {
-            index: st.applied + 1,
-            db,
-            now_ms,
-            op,
-        };
-        apply(&mut st, &entry, opts)
+        write_locked(&mut self.state.lock(), db, now_ms, op, opts)
     }
 
     /// Runs a read handler on database `db`; expired keys it met are proposed for deletion.
-    pub fn read(
-        &self,
-        db: usize,
-        now_ms: u64,
-        opts: RunOptions,
-        f: cmd::ReadFn,
-        argv: &[Bytes],
-    ) -> Frame {
-        let mut st = self.state.lock();
-        let (reply, expired) = {
-            let mut ctx = Ctx::new(&mut st.keyspace, db, now_ms, Mode::Read);
-            ctx.no_touch = opts.no_touch;
-            ctx.max_string = opts.max_string;
-            let reply = f(&mut ctx, argv);
-            let (h, m) = (ctx.hits, ctx.misses);
-            let expired = std::mem::take(&mut ctx.expired);
-            st.absorb(h, m, 0);
-            (reply, expired)
-        };
-        for (edb, keys) in group_by_db(expired) {
-            let entry = LogEntry {
-                index: st.applied + 1,
-                db: edb,
-                now_ms,
-                op: Op::Expire(keys),
-            };
-            apply(&mut st, &entry, opts);
-        }
-        reply
+    pub fn read(&self, db: usize, now_ms: u64, opts: RunOptions, f: cmd::ReadFn, argv: &[Bytes]) -> Frame {
+        read_locked(&mut self.state.lock(), db, now_ms, opts, f, argv)
     }
 
     /// Runs `f` with the shard state locked (INFO, DBSIZE, SCAN, debugging).
     pub fn with<R>(&self, f: impl FnOnce(&mut ShardState) -> R) -> R {
         f(&mut self.state.lock())
     }
+
+    /// Locks the shard for a batch of commands (one lock per pipelined batch, not per command).
+    pub fn lock(&self) -> MutexGuard<'_, ShardState> {
+        self.state.lock()
+    }
+}
+
+/// [`Shard::write`] on an already locked shard.
+pub fn write_locked(st: &mut ShardState, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
+    let entry = LogEntry { index: st.applied + 1, db, now_ms, op };
+    apply(st, &entry, opts)
+}
+
+/// [`Shard::read`] on an already locked shard.
+pub fn read_locked(
+    st: &mut ShardState,
+    db: usize,
+    now_ms: u64,
+    opts: RunOptions,
+    f: cmd::ReadFn,
+    argv: &[Bytes],
+) -> Frame {
+    let (reply, expired) = {
+        let mut ctx = Ctx::new(&mut st.keyspace, db, now_ms, Mode::Read);
+        ctx.no_touch = opts.no_touch;
+        ctx.max_string = opts.max_string;
+        let reply = f(&mut ctx, argv);
+        let (h, m) = (ctx.hits, ctx.misses);
+        let expired = std::mem::take(&mut ctx.expired);
+        st.absorb(h, m, 0);
+        (reply, expired)
+    };
+    for (edb, keys) in group_by_db(expired) {
+        write_locked(st, edb, now_ms, Op::Expire(keys), opts);
+    }
+    reply
 }
 
 fn group_by_db(keys: Vec<(usize, Bytes)>) -> Vec<(usize, Vec<Bytes>)> {

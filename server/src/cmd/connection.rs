@@ -204,7 +204,7 @@ fn hello(s: &mut Session, argv: &[Bytes]) -> Frame {
         s.set_authenticated(true);
     }
     if !s.authenticated {
-        return Frame::error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return Frame::error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     if let Some(name) = name {
         if !valid_name(&name) {
@@ -366,7 +366,7 @@ fn client_kill(s: &mut Session, argv: &[Bytes]) -> Frame {
         skipme: true,
         ..KillFilter::default()
     };
-    if (argv.len() - 2) % 2 != 0 {
+    if !(argv.len() - 2).is_multiple_of(2) {
         return Frame::error(error::SYNTAX);
     }
     for pair in argv[2..].chunks(2) {

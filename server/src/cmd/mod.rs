@@ -289,6 +289,12 @@ impl Table {
     }
 }
 
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command").field("fullname", &self.fullname).finish_non_exhaustive()
+    }
+}
+
 impl Command {
     /// Looks a subcommand up, case-insensitively.
     pub fn sub(&self, name: &[u8]) -> Option<&Command> {

@@ -411,7 +411,7 @@ fn mget(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn mset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return Frame::error(error::wrong_arity("mset"));
     }
     for pair in argv[1..].chunks(2) {
@@ -421,7 +421,7 @@ fn mset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn msetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return Frame::error(error::wrong_arity("msetnx"));
     }
     if argv[1..].chunks(2).any(|pair| ctx.find(&pair[0]).is_some()) {
@@ -462,17 +462,18 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         Ok(o) => o,
         Err(e) => return e,
     };
+    // Redis 7.0 looks the key up before validating the time.
+    let reply = match ctx.get_string(&argv[1]) {
+        Ok(Some(v)) => Frame::bulk_from(v),
+        Ok(None) => return Frame::Null,
+        Err(e) => return e,
+    };
     let at = match &o.expire {
         Some((unit, abs, arg)) => match deadline(arg, *unit, *abs, ctx.now_ms, "getex") {
             Ok(at) => Some(at),
             Err(e) => return e,
         },
         None => None,
-    };
-    let reply = match ctx.get_string(&argv[1]) {
-        Ok(Some(v)) => Frame::bulk_from(v),
-        Ok(None) => return Frame::Null,
-        Err(e) => return e,
     };
     let now = ctx.now_ms;
     if let Some(slot) = ctx.find(&argv[1]) {
