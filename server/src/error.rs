@@ -110,3 +110,35 @@ pub fn sanitize(mut s: String) -> String {
     }
     s
 }
+
+/// CONFIG SET of a parameter that does not exist.
+pub fn config_set_unknown(arg: &str) -> String {
+    sanitize(format!("ERR Unknown option or number of arguments for CONFIG SET - '{arg}'"))
+}
+
+/// CONFIG SET with a value (or parameter) that was refused; `why` is the reason.
+pub fn config_set_failed(arg: &str, why: &str) -> String {
+    sanitize(format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}"))
+}
+
+/// CONFIG REWRITE without a config file.
+pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+/// SHUTDOWN ABORT with no shutdown under way.
+pub const NO_SHUTDOWN_IN_PROGRESS: &str = "ERR No shutdown in progress.";
+/// DEBUG PROTOCOL with an unknown type.
+pub const DEBUG_PROTOCOL_TYPE: &str = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+
+/// DEBUG with an unknown subcommand or the wrong number of arguments.
+pub fn debug_unknown_subcommand(sub: &[u8]) -> String {
+    let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
+    sanitize(format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try DEBUG HELP."))
+}
+
+/// COMMAND GETKEYS for a command that does not exist.
+pub const GETKEYS_INVALID_COMMAND: &str = "ERR Invalid command specified";
+/// COMMAND GETKEYS with the wrong number of arguments for the command.
+pub const GETKEYS_BAD_ARITY: &str = "ERR Invalid number of arguments specified for command";
+/// COMMAND GETKEYS for a command without keys.
+pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
+/// COMMAND GETKEYS whose arguments yield no key.
+pub const GETKEYS_INVALID_ARGS: &str = "ERR Invalid arguments specified for command";

@@ -26,6 +26,7 @@ pub mod error;
 pub mod expiry;
 pub mod glob;
 pub mod keyspace;
+pub mod ldouble;
 pub mod listener;
 pub mod session;
 pub mod shard;

@@ -326,3 +326,22 @@ impl ServerState {
             .or_insert(0) += 1;
     }
 }
+
+impl Stats {
+    /// CONFIG RESETSTAT: zeroes every counter and the error table.
+    pub fn reset(&self) {
+        for counter in [
+            &self.connections_received,
+            &self.rejected_connections,
+            &self.commands_processed,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.error_replies,
+            &self.output_limit_disconnections,
+            &self.expire_cycles,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+        self.errors_by_prefix.lock().clear();
+    }
+}

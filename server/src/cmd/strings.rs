@@ -9,9 +9,10 @@ use redraft_protocol::Frame;
 
 use super::ctx::Ttl;
 use super::flags::*;
-use super::parse::{format_float_human, is, parse_f64, parse_i64};
+use super::parse::{is, parse_i64};
 use super::{spec, CommandSpec, Ctx, Handler, KeySpec};
 use crate::error;
+use crate::ldouble::{LdError, LongDouble};
 use crate::value::Value;
 
 const STR_READ: &[&str] = &["read", "string", "fast"];
@@ -654,21 +655,18 @@ fn decrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     let key = &argv[1];
     let current = match ctx.get_string(key) {
-        Ok(None) => 0.0,
-        Ok(Some(s)) => match parse_f64(s) {
-            Some(v) => v,
-            None => return Frame::error(error::NOT_FLOAT),
-        },
+        Ok(None) => Ok(LongDouble::ZERO),
+        Ok(Some(s)) => LongDouble::parse(s),
         Err(e) => return e,
     };
-    let Some(incr) = parse_f64(&argv[2]) else {
-        return Frame::error(error::NOT_FLOAT);
+    let incr = LongDouble::parse(&argv[2]);
+    let new = match (current, incr) {
+        (Err(LdError::Invalid), _) | (_, Err(LdError::Invalid)) => return Frame::error(error::NOT_FLOAT),
+        (Ok(a), Ok(b)) => a.add(b),
+        _ => Err(LdError::Infinite),
     };
-    let new = current + incr;
-    if !new.is_finite() {
-        return Frame::error(error::NAN_OR_INF);
-    }
-    let text = format_float_human(new);
+    let Ok(new) = new else { return Frame::error(error::NAN_OR_INF) };
+    let text = new.to_human();
     ctx.set(key, Value::string(text.as_bytes()), Ttl::Keep);
     Frame::Bulk(Bytes::from(text))
 }
