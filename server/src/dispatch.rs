@@ -103,6 +103,8 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
         }
         Handler::Session(f) => {
             batch.release();
+            // CLIENT LIST/INFO show the command being run; keyspace commands publish per batch.
+            *session.client.last_cmd.lock() = &c.fullname;
             f(session, &argv)
         }
         Handler::Container => unreachable!("resolve returns leaf commands"),

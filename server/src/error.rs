@@ -113,12 +113,16 @@ pub fn sanitize(mut s: String) -> String {
 
 /// CONFIG SET of a parameter that does not exist.
 pub fn config_set_unknown(arg: &str) -> String {
-    sanitize(format!("ERR Unknown option or number of arguments for CONFIG SET - '{arg}'"))
+    sanitize(format!(
+        "ERR Unknown option or number of arguments for CONFIG SET - '{arg}'"
+    ))
 }
 
 /// CONFIG SET with a value (or parameter) that was refused; `why` is the reason.
 pub fn config_set_failed(arg: &str, why: &str) -> String {
-    sanitize(format!("ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}"))
+    sanitize(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}"
+    ))
 }
 
 /// CONFIG REWRITE without a config file.
@@ -131,7 +135,9 @@ pub const DEBUG_PROTOCOL_TYPE: &str = "ERR Wrong protocol type name. Please use 
 /// DEBUG with an unknown subcommand or the wrong number of arguments.
 pub fn debug_unknown_subcommand(sub: &[u8]) -> String {
     let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
-    sanitize(format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try DEBUG HELP."))
+    sanitize(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try DEBUG HELP."
+    ))
 }
 
 /// COMMAND GETKEYS for a command that does not exist.

@@ -1018,16 +1018,19 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn swapdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    let n = ctx.ks.db_count();
-    let a = match parse_db(&argv[1], n, error::INVALID_FIRST_DB) {
-        Ok(a) => a,
-        Err(e) => return e,
+    // Redis parses both indexes before checking either against the range.
+    let parse = |arg: &[u8], text: &'static str| {
+        parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| Frame::error(text))
     };
-    let b = match parse_db(&argv[2], n, error::INVALID_SECOND_DB) {
-        Ok(b) => b,
-        Err(e) => return e,
+    let (a, b) = match (parse(&argv[1], error::INVALID_FIRST_DB), parse(&argv[2], error::INVALID_SECOND_DB)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return e,
     };
-    ctx.ks.swap(a, b);
+    let n = ctx.ks.db_count() as i64;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return Frame::error(error::DB_OUT_OF_RANGE);
+    }
+    ctx.ks.swap(a as usize, b as usize);
     Frame::ok()
 }
 

@@ -38,7 +38,13 @@ const fn doc(mut s: CommandSpec, summary: &'static str, since: &'static str) -> 
     s
 }
 
-const fn session(name: &'static str, arity: i32, flags: u32, acl: &'static [&'static str], f: super::SessionFn) -> CommandSpec {
+const fn session(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    f: super::SessionFn,
+) -> CommandSpec {
     spec(name, arity, flags, KeySpec::NONE, acl, Handler::Session(f))
 }
 
@@ -49,41 +55,116 @@ const fn container(name: &'static str, subs: &'static [CommandSpec]) -> CommandS
 }
 
 const CONFIG_SUBS: &[CommandSpec] = &[
-    doc(session("get", -3, ADMIN_FLAGS, ADMIN_ACL, config_get), "Get the values of configuration parameters", "2.0.0"),
-    doc(session("set", -4, ADMIN_FLAGS, ADMIN_ACL, config_set), "Set configuration parameters to the given values", "2.0.0"),
-    doc(session("resetstat", 2, ADMIN_FLAGS, ADMIN_ACL, config_resetstat), "Reset the stats returned by INFO", "2.0.0"),
-    doc(session("rewrite", 2, ADMIN_FLAGS, ADMIN_ACL, config_rewrite), "Rewrite the configuration file with the in memory configuration", "2.8.0"),
-    doc(session("help", 2, LOADING | STALE, &["slow"], config_help), "Show helpful text about the different subcommands", "5.0.0"),
+    doc(
+        session("get", -3, ADMIN_FLAGS, ADMIN_ACL, config_get),
+        "Get the values of configuration parameters",
+        "2.0.0",
+    ),
+    doc(
+        session("set", -4, ADMIN_FLAGS, ADMIN_ACL, config_set),
+        "Set configuration parameters to the given values",
+        "2.0.0",
+    ),
+    doc(
+        session("resetstat", 2, ADMIN_FLAGS, ADMIN_ACL, config_resetstat),
+        "Reset the stats returned by INFO",
+        "2.0.0",
+    ),
+    doc(
+        session("rewrite", 2, ADMIN_FLAGS, ADMIN_ACL, config_rewrite),
+        "Rewrite the configuration file with the in memory configuration",
+        "2.8.0",
+    ),
+    doc(
+        session("help", 2, LOADING | STALE, &["slow"], config_help),
+        "Show helpful text about the different subcommands",
+        "5.0.0",
+    ),
 ];
 
 const MEMORY_SUBS: &[CommandSpec] = &[
     doc(
-        spec("usage", -3, READONLY, KeySpec { first: 2, last: 2, step: 1 }, &["read", "slow"], Handler::Read(memory_usage)),
+        spec(
+            "usage",
+            -3,
+            READONLY,
+            KeySpec {
+                first: 2,
+                last: 2,
+                step: 1,
+            },
+            &["read", "slow"],
+            Handler::Read(memory_usage),
+        ),
         "Estimate the memory usage of a key",
         "4.0.0",
     ),
-    doc(session("purge", 2, 0, &["slow"], memory_purge), "Ask the allocator to release memory", "4.0.0"),
-    doc(session("malloc-stats", 2, 0, &["slow"], memory_malloc_stats), "Show allocator internal stats", "4.0.0"),
-    doc(session("help", 2, LOADING | STALE, &["slow"], memory_help), "Show helpful text about the different subcommands", "4.0.0"),
+    doc(
+        session("purge", 2, 0, &["slow"], memory_purge),
+        "Ask the allocator to release memory",
+        "4.0.0",
+    ),
+    doc(
+        session("malloc-stats", 2, 0, &["slow"], memory_malloc_stats),
+        "Show allocator internal stats",
+        "4.0.0",
+    ),
+    doc(
+        session("help", 2, LOADING | STALE, &["slow"], memory_help),
+        "Show helpful text about the different subcommands",
+        "4.0.0",
+    ),
 ];
 
 /// Server commands.
 pub const COMMANDS: &[CommandSpec] = &[
-    doc(session("info", -1, LOADING | STALE, &["slow", "dangerous"], info), "Get information and statistics about the server", "1.0.0"),
-    doc(container("config", CONFIG_SUBS), "A container for server configuration commands", "2.0.0"),
-    doc(session("time", 1, LOADING | STALE | FAST, &["fast"], time), "Return the current server time", "2.6.0"),
     doc(
-        session("lastsave", 1, LOADING | STALE | FAST, &["admin", "fast", "dangerous"], lastsave),
+        session("info", -1, LOADING | STALE, &["slow", "dangerous"], info),
+        "Get information and statistics about the server",
+        "1.0.0",
+    ),
+    doc(
+        container("config", CONFIG_SUBS),
+        "A container for server configuration commands",
+        "2.0.0",
+    ),
+    doc(
+        session("time", 1, LOADING | STALE | FAST, &["fast"], time),
+        "Return the current server time",
+        "2.6.0",
+    ),
+    doc(
+        session(
+            "lastsave",
+            1,
+            LOADING | STALE | FAST,
+            &["admin", "fast", "dangerous"],
+            lastsave,
+        ),
         "Get the UNIX time stamp of the last successful save to disk",
         "1.0.0",
     ),
     doc(
-        session("shutdown", -1, ADMIN_FLAGS | NO_MULTI | ALLOW_BUSY, ADMIN_ACL, shutdown),
+        session(
+            "shutdown",
+            -1,
+            ADMIN_FLAGS | NO_MULTI | ALLOW_BUSY,
+            ADMIN_ACL,
+            shutdown,
+        ),
         "Synchronously save the dataset to disk and then shut down the server",
         "1.0.0",
     ),
-    doc(session("debug", -2, ADMIN_FLAGS, ADMIN_ACL, debug), "A container for debugging commands", "1.0.0"),
-    doc(container("memory", MEMORY_SUBS), "A container for memory diagnostics commands", "4.0.0"),
+    doc(
+        session("debug", -2, ADMIN_FLAGS, ADMIN_ACL, debug),
+        "A container for debugging commands",
+        "1.0.0",
+    ),
+    doc(
+        container("memory", MEMORY_SUBS),
+        "A container for memory diagnostics commands",
+        "4.0.0",
+    ),
 ];
 
 /// A HELP reply: the usage line for `container`, then `lines`, then the HELP entry itself.
@@ -92,7 +173,11 @@ pub fn help_reply(container: &str, lines: &[&str]) -> Frame {
     out.push(Frame::Simple(Bytes::from(format!(
         "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
     ))));
-    out.extend(lines.iter().map(|l| Frame::Simple(Bytes::copy_from_slice(l.as_bytes()))));
+    out.extend(
+        lines
+            .iter()
+            .map(|l| Frame::Simple(Bytes::copy_from_slice(l.as_bytes()))),
+    );
     out.push(Frame::simple("HELP"));
     out.push(Frame::simple("    Prints this help."));
     Frame::Array(out)
@@ -125,7 +210,13 @@ pub struct Sections(u32);
 impl Sections {
     /// The sections bare `INFO` (or `INFO default`) prints.
     pub fn default_set() -> Sections {
-        Sections(SECTIONS.iter().enumerate().filter(|(_, s)| s.2).fold(0, |m, (i, _)| m | 1 << i))
+        Sections(
+            SECTIONS
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.2)
+                .fold(0, |m, (i, _)| m | 1 << i),
+        )
     }
 
     /// Every section (`all`, `everything`).
@@ -154,7 +245,10 @@ impl Sections {
 
     /// True when section `name` is selected.
     pub fn has(&self, name: &str) -> bool {
-        SECTIONS.iter().position(|s| s.0 == name).is_some_and(|i| self.0 & (1 << i) != 0)
+        SECTIONS
+            .iter()
+            .position(|s| s.0 == name)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
     }
 }
 
@@ -300,7 +394,12 @@ pub fn render_info(s: &InfoSnapshot, sections: Sections) -> String {
 }
 
 fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
-    let kv = |pairs: &[(&str, String)]| pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>();
+    let kv = |pairs: &[(&str, String)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}:{v}"))
+            .collect::<Vec<_>>()
+    };
     match name {
         "server" => kv(&[
             ("redis_version", REDIS_VERSION.into()),
@@ -459,7 +558,11 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
 /// A random 40-hex-digit replication id, fixed for the life of the process.
 fn master_replid() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| (0..40).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect())
+    ID.get_or_init(|| {
+        (0..40)
+            .map(|_| format!("{:x}", rand::random::<u8>() % 16))
+            .collect()
+    })
 }
 
 fn uname() -> String {
@@ -470,10 +573,19 @@ fn uname() -> String {
         return String::new();
     }
     let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    format!("{} {} {}", field(&u.sysname), field(&u.release), field(&u.machine))
+    format!(
+        "{} {} {}",
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.machine)
+    )
 }
 
 fn rusage(who: libc::c_int) -> (f64, f64) {
@@ -489,7 +601,12 @@ fn rusage(who: libc::c_int) -> (f64, f64) {
 
 fn total_system_memory() -> u64 {
     // SAFETY: sysconf has no preconditions.
-    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
     if pages <= 0 || size <= 0 {
         0
     } else {
@@ -524,7 +641,12 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
     let now_ms = unix_ms();
     let (hz, maxclients, maxmemory, maxmemory_policy) = {
         let config = server.config.read();
-        (config.int("hz"), config.int("maxclients"), config.int("maxmemory") as u64, config.get("maxmemory-policy").to_string())
+        (
+            config.int("hz"),
+            config.int("maxclients"),
+            config.int("maxmemory") as u64,
+            config.get("maxmemory-policy").to_string(),
+        )
     };
     let stats = &server.stats;
     let mut s = InfoSnapshot {
@@ -535,7 +657,11 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
         uptime_secs: server.started.elapsed().as_secs(),
         hz,
         executable: server.executable.clone(),
-        config_file: server.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        config_file: server
+            .config_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         connected_clients: server.clients.count(),
         maxclients,
         maxmemory,
@@ -572,7 +698,12 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
         s.cpu = (sys, user, csys, cuser);
     }
     if sections.has("errorstats") {
-        let mut errors: Vec<(String, u64)> = stats.errors_by_prefix.lock().iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut errors: Vec<(String, u64)> = stats
+            .errors_by_prefix
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         errors.sort();
         s.errorstats = errors;
     }
@@ -594,8 +725,13 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
                     continue;
                 }
                 let (sum, n) = db.ttl_sum(now_ms, AVG_TTL_SAMPLE);
-                let avg_ttl = if n == 0 { 0 } else { sum / n };
-                s.keyspace.push(DbStat { index, keys: db.len(), expires: db.volatile_len(), avg_ttl });
+                let avg_ttl = sum.checked_div(n).unwrap_or(0);
+                s.keyspace.push(DbStat {
+                    index,
+                    keys: db.len(),
+                    expires: db.volatile_len(),
+                    avg_ttl,
+                });
             }
         }
     });
@@ -614,7 +750,10 @@ fn info(session: &mut Session, argv: &[Bytes]) -> Frame {
 /// A text reply: RESP3 verbatim `txt`, RESP2 bulk string.
 fn verbatim(session: &Session, text: String) -> Frame {
     match session.resp {
-        Version::Resp3 => Frame::Verbatim { format: *b"txt", text: Bytes::from(text) },
+        Version::Resp3 => Frame::Verbatim {
+            format: *b"txt",
+            text: Bytes::from(text),
+        },
         Version::Resp2 => Frame::Bulk(Bytes::from(text)),
     }
 }
@@ -631,7 +770,10 @@ fn config_get(session: &mut Session, argv: &[Bytes]) -> Frame {
         for (name, value) in config.matching(pattern) {
             if !seen.contains(&name) {
                 seen.push(name);
-                pairs.push((Frame::bulk_from(name.as_bytes()), Frame::bulk_from(value.as_bytes())));
+                pairs.push((
+                    Frame::bulk_from(name.as_bytes()),
+                    Frame::bulk_from(value.as_bytes()),
+                ));
             }
         }
     }
@@ -644,7 +786,7 @@ fn config_get(session: &mut Session, argv: &[Bytes]) -> Frame {
 /// # Errors
 /// The full error reply text.
 pub fn config_set_pairs(config: &Config, args: &[Bytes]) -> Result<Config, String> {
-    if args.is_empty() || args.len() % 2 != 0 {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
         return Err(error::SYNTAX.to_string());
     }
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
@@ -666,7 +808,8 @@ pub fn config_set_pairs(config: &Config, args: &[Bytes]) -> Result<Config, Strin
     let mut next = config.clone();
     for pair in args.chunks(2) {
         let arg = text(&pair[0]);
-        next.set_runtime(&arg, &text(&pair[1])).map_err(|why| failed(&arg, &why))?;
+        next.set_runtime(&arg, &text(&pair[1]))
+            .map_err(|why| failed(&arg, &why))?;
     }
     Ok(next)
 }
@@ -698,7 +841,12 @@ pub fn reset_stats(server: &ServerState) {
         st.stats.expired_keys = 0;
     });
     fn reset(c: &Command) {
-        for counter in [&c.stats.calls, &c.stats.usec, &c.stats.rejected, &c.stats.failed] {
+        for counter in [
+            &c.stats.calls,
+            &c.stats.usec,
+            &c.stats.rejected,
+            &c.stats.failed,
+        ] {
             counter.store(0, Ordering::Relaxed);
         }
         c.subs.values().for_each(reset);
@@ -708,7 +856,9 @@ pub fn reset_stats(server: &ServerState) {
 
 /// Quotes a config value for redis.conf when it needs it (empty, spaces, quotes, control chars).
 fn quote_config_word(v: &str) -> String {
-    let plain = !v.is_empty() && v.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\'' && c != '\\');
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\'' && c != '\\');
     if plain {
         return v.to_string();
     }
@@ -744,9 +894,6 @@ pub fn rewrite_config_text(existing: &str, config: &Config) -> String {
     let mut out = Vec::new();
     let mut written: Vec<&'static str> = Vec::new();
     for line in existing.lines() {
-        if line.trim() == MARK {
-            continue;
-        }
         let name = config::split_config_line(line.trim())
             .and_then(|words| words.first().cloned())
             .filter(|w| !w.starts_with('#'))
@@ -765,7 +912,7 @@ pub fn rewrite_config_text(existing: &str, config: &Config) -> String {
         .filter(|p| !written.contains(&p.name) && config.get(p.name) != p.default)
         .map(|p| config_line(p.name, config.get(p.name)))
         .collect();
-    if !extra.is_empty() {
+    if !extra.is_empty() && !out.iter().any(|l| l.trim() == MARK) {
         while out.last().is_some_and(|l: &String| l.trim().is_empty()) {
             out.pop();
         }
@@ -877,7 +1024,9 @@ fn shutdown(session: &mut Session, argv: &[Bytes]) -> Frame {
     }
     if o.save {
         // There is nothing to save: redraft has no persistence yet (docs/compatibility.md).
-        tracing::warn!("SHUTDOWN SAVE requested, but this server has no persistence: nothing saved");
+        tracing::warn!(
+            "SHUTDOWN SAVE requested, but this server has no persistence: nothing saved"
+        );
     }
     tracing::warn!("User requested shutdown...");
     session.action = Some(Action::Shutdown);
@@ -976,20 +1125,34 @@ fn debug_protocol(kind: &[u8]) -> Frame {
     match kind.as_str() {
         "string" => Frame::Bulk(Bytes::from_static(b"Hello World")),
         "integer" => Frame::Integer(12345),
+        // The value DEBUG PROTOCOL sends, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
         "double" => Frame::Double(3.141),
         "bignum" => Frame::BigNumber(Bytes::from_static(b"1234567999999999999999999999999999999")),
         "null" => Frame::Null,
         "array" => Frame::Array(ints()),
         "set" => Frame::Set(ints()),
-        "map" => Frame::Map((0..3).map(|i| (Frame::Integer(i), Frame::Boolean(i == 1))).collect()),
+        "map" => Frame::Map(
+            (0..3)
+                .map(|i| (Frame::Integer(i), Frame::Boolean(i == 1)))
+                .collect(),
+        ),
         "attrib" => Frame::Attribute {
             attrs: vec![(
                 Frame::Bulk(Bytes::from_static(b"key-popularity")),
-                Frame::Array(vec![Frame::Bulk(Bytes::from_static(b"key:123")), Frame::Integer(90)]),
+                Frame::Array(vec![
+                    Frame::Bulk(Bytes::from_static(b"key:123")),
+                    Frame::Integer(90),
+                ]),
             )],
-            frame: Box::new(Frame::Bulk(Bytes::from_static(b"Some real reply following the attribute"))),
+            frame: Box::new(Frame::Bulk(Bytes::from_static(
+                b"Some real reply following the attribute",
+            ))),
         },
-        "verbatim" => Frame::Verbatim { format: *b"txt", text: Bytes::from_static(b"This is a verbatim\nstring") },
+        "verbatim" => Frame::Verbatim {
+            format: *b"txt",
+            text: Bytes::from_static(b"This is a verbatim\nstring"),
+        },
         "true" => Frame::Boolean(true),
         "false" => Frame::Boolean(false),
         _ => Frame::error(error::DEBUG_PROTOCOL_TYPE),
@@ -1041,7 +1204,9 @@ fn memory_purge(_session: &mut Session, _argv: &[Bytes]) -> Frame {
 }
 
 fn memory_malloc_stats(_session: &mut Session, _argv: &[Bytes]) -> Frame {
-    Frame::Bulk(Bytes::from_static(b"Stats not supported for the current allocator"))
+    Frame::Bulk(Bytes::from_static(
+        b"Stats not supported for the current allocator",
+    ))
 }
 
 fn memory_help(_session: &mut Session, _argv: &[Bytes]) -> Frame {
@@ -1064,7 +1229,10 @@ mod tests {
     use super::*;
 
     fn args(words: &[&str]) -> Vec<Bytes> {
-        words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect()
+        words
+            .iter()
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect()
     }
 
     fn snapshot() -> InfoSnapshot {
@@ -1083,8 +1251,19 @@ mod tests {
             dirty: 2,
             keyspace_hits: 3,
             errorstats: vec![("ERR".into(), 1), ("WRONGTYPE".into(), 2)],
-            commandstats: vec![CmdStat { name: "client|list".into(), calls: 3, usec: 10, rejected: 0, failed: 1 }],
-            keyspace: vec![DbStat { index: 0, keys: 2, expires: 1, avg_ttl: 96849 }],
+            commandstats: vec![CmdStat {
+                name: "client|list".into(),
+                calls: 3,
+                usec: 10,
+                rejected: 0,
+                failed: 1,
+            }],
+            keyspace: vec![DbStat {
+                index: 0,
+                keys: 2,
+                expires: 1,
+                avg_ttl: 96849,
+            }],
             ..InfoSnapshot::default()
         }
     }
@@ -1092,25 +1271,37 @@ mod tests {
     #[test]
     fn sections_parse_like_redis() {
         assert_eq!(Sections::parse(&[]), Sections::default_set());
-        assert_eq!(Sections::parse(&args(&["default"])), Sections::default_set());
+        assert_eq!(
+            Sections::parse(&args(&["default"])),
+            Sections::default_set()
+        );
         assert_eq!(Sections::parse(&args(&["ALL"])), Sections::all());
         assert_eq!(Sections::parse(&args(&["everything"])), Sections::all());
         assert!(!Sections::default_set().has("commandstats"));
         let s = Sections::parse(&args(&["Keyspace", "nosuch", "cpu"]));
         assert!(s.has("keyspace") && s.has("cpu") && !s.has("server"));
-        assert_eq!(render_info(&snapshot(), Sections::parse(&args(&["nosuch"]))), "");
+        assert_eq!(
+            render_info(&snapshot(), Sections::parse(&args(&["nosuch"]))),
+            ""
+        );
     }
 
     #[test]
     fn sections_are_crlf_lines_separated_by_a_blank_line() {
-        let text = render_info(&snapshot(), Sections::parse(&args(&["keyspace", "errorstats", "cluster"])));
+        let text = render_info(
+            &snapshot(),
+            Sections::parse(&args(&["keyspace", "errorstats", "cluster"])),
+        );
         assert_eq!(
             text,
             "# Errorstats\r\nerrorstat_ERR:count=1\r\nerrorstat_WRONGTYPE:count=2\r\n\r\n\
              # Cluster\r\ncluster_enabled:0\r\n\r\n\
              # Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=96849\r\n"
         );
-        assert_eq!(render_info(&snapshot(), Sections::parse(&args(&["modules"]))), "# Modules\r\n");
+        assert_eq!(
+            render_info(&snapshot(), Sections::parse(&args(&["modules"]))),
+            "# Modules\r\n"
+        );
     }
 
     #[test]
@@ -1120,8 +1311,17 @@ mod tests {
         assert_eq!(
             headers,
             [
-                "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Modules",
-                "# Errorstats", "# Cluster", "# Keyspace"
+                "# Server",
+                "# Clients",
+                "# Memory",
+                "# Persistence",
+                "# Stats",
+                "# Replication",
+                "# CPU",
+                "# Modules",
+                "# Errorstats",
+                "# Cluster",
+                "# Keyspace"
             ]
         );
         for needle in [
@@ -1141,7 +1341,9 @@ mod tests {
             assert!(text.contains(needle), "missing {needle:?}");
         }
         // Every non-header, non-blank line is `name:value`.
-        assert!(text.split("\r\n").all(|l| l.is_empty() || l.starts_with("# ") || l.contains(':')));
+        assert!(text
+            .split("\r\n")
+            .all(|l| l.is_empty() || l.starts_with("# ") || l.contains(':')));
     }
 
     #[test]
@@ -1165,7 +1367,10 @@ mod tests {
     fn config_set_checks_in_redis_order() {
         let c = Config::default();
         let err = |words: &[&str]| config_set_pairs(&c, &args(words)).err().unwrap();
-        assert_eq!(err(&["foo", "1"]), "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
+        assert_eq!(
+            err(&["foo", "1"]),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+        );
         assert_eq!(err(&["maxclients", "1", "timeout"]), "ERR syntax error");
         assert_eq!(
             err(&["maxclients", "abc"]),
@@ -1182,7 +1387,10 @@ mod tests {
         // All or nothing: a later bad value leaves the earlier one unapplied.
         assert!(config_set_pairs(&c, &args(&["timeout", "5", "maxclients", "x"])).is_err());
         let next = config_set_pairs(&c, &args(&["timeout", "5", "maxmemory", "1mb"])).unwrap();
-        assert_eq!((next.get("timeout"), next.get("maxmemory")), ("5", "1048576"));
+        assert_eq!(
+            (next.get("timeout"), next.get("maxmemory")),
+            ("5", "1048576")
+        );
     }
 
     #[test]
@@ -1201,7 +1409,8 @@ mod tests {
         );
         // The rewritten file parses back to the same values, and rewriting again is stable.
         let mut back = Config::default();
-        back.apply_text(&text.replace("unknown-thing yes\n", "")).unwrap();
+        back.apply_text(&text.replace("unknown-thing yes\n", ""))
+            .unwrap();
         assert_eq!(back.get("requirepass"), "a b");
         assert_eq!(back.get("save"), "");
         assert_eq!(back.get("timeout"), "30");
@@ -1210,7 +1419,14 @@ mod tests {
 
     #[test]
     fn shutdown_options() {
-        assert_eq!(parse_shutdown(&args(&["nosave", "now"])).unwrap(), ShutdownOptions { nosave: true, now: true, ..Default::default() });
+        assert_eq!(
+            parse_shutdown(&args(&["nosave", "now"])).unwrap(),
+            ShutdownOptions {
+                nosave: true,
+                now: true,
+                ..Default::default()
+            }
+        );
         assert!(parse_shutdown(&args(&["nosave", "save"])).is_err());
         assert!(parse_shutdown(&args(&["abort", "now"])).is_err());
         assert!(parse_shutdown(&args(&["foo"])).is_err());
@@ -1228,7 +1444,15 @@ mod tests {
     #[test]
     fn small_string_usage_matches_redis() {
         let mut db = crate::keyspace::Db::default();
-        let slot = db.insert_new(crate::compact::CompactBytes::new(b"foo"), crate::value::Value::string(b"bar"), 0);
-        assert_eq!(entry_memory(db.entry(slot)), 64, "redis-server 7.0 reports 64 for foo=bar");
+        let slot = db.insert_new(
+            crate::compact::CompactBytes::new(b"foo"),
+            crate::value::Value::string(b"bar"),
+            0,
+        );
+        assert_eq!(
+            entry_memory(db.entry(slot)),
+            64,
+            "redis-server 7.0 reports 64 for foo=bar"
+        );
     }
 }
