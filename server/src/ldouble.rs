@@ -100,7 +100,7 @@ impl LongDouble {
     ///
     /// # Errors
     /// [`LdError::Infinite`] on overflow.
-    pub fn add(self, other: LongDouble) -> Result<LongDouble, LdError> {
+    pub fn checked_add(self, other: LongDouble) -> Result<LongDouble, LdError> {
         if self.mant == 0 {
             return Ok(if other.mant == 0 { LongDouble { neg: self.neg && other.neg, ..other } } else { other });
         }
@@ -273,7 +273,7 @@ mod tests {
     fn add(a: &str, b: &str) -> String {
         let a = LongDouble::parse(a.as_bytes()).unwrap();
         let b = LongDouble::parse(b.as_bytes()).unwrap();
-        a.add(b).unwrap().to_human()
+        a.checked_add(b).unwrap().to_human()
     }
 
     /// Expected values printed by glibc: `printf("%.17Lf", strtold(a) + strtold(b))`, trimmed.
@@ -305,7 +305,7 @@ mod tests {
         assert_eq!(LongDouble::parse(b"inf"), Err(LdError::Infinite));
         assert_eq!(LongDouble::parse(b"1e5000"), Err(LdError::Infinite));
         let max = LongDouble::parse(b"1e4932").unwrap();
-        assert_eq!(max.add(max), Err(LdError::Infinite));
+        assert_eq!(max.checked_add(max), Err(LdError::Infinite));
         assert!(LongDouble::parse(b".5").is_ok());
         assert!(LongDouble::parse(b"5.").is_ok());
     }
