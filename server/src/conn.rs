@@ -119,7 +119,10 @@ fn process(
         }
     };
     drop(batch);
-    server.stats.commands_processed.fetch_add(commands, Ordering::Relaxed);
+    server
+        .stats
+        .commands_processed
+        .fetch_add(commands, Ordering::Relaxed);
     if let Some(c) = session.last_command {
         *session.client.last_cmd.lock() = &c.fullname;
     }
@@ -140,21 +143,33 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
                 return end;
             }
         }
-        let step = process(&mut session, &mut decoder, &mut inbuf, &mut out, held.take());
+        let step = process(
+            &mut session,
+            &mut decoder,
+            &mut inbuf,
+            &mut out,
+            held.take(),
+        );
         client.qbuf.store(inbuf.len(), Ordering::Relaxed);
         if inbuf.len() > server.hot.query_buffer_limit.load(Ordering::Relaxed) {
             return End::QueryLimit;
         }
         let hard = server.hot.output_hard_limit.load(Ordering::Relaxed);
         if hard > 0 && out.len() > hard {
-            server.stats.output_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+            server
+                .stats
+                .output_limit_disconnections
+                .fetch_add(1, Ordering::Relaxed);
             return End::OutputLimit;
         }
         if !out.is_empty() {
             if stream.write_all(&out).await.is_err() {
                 return End::Io;
             }
-            server.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+            server
+                .stats
+                .net_output_bytes
+                .fetch_add(out.len() as u64, Ordering::Relaxed);
             out.clear();
         }
         match step {
@@ -222,7 +237,9 @@ fn paused_for(server: &ServerState, argv: &[bytes::Bytes]) -> bool {
         return false;
     }
     !server.pause.writes_only.load(Ordering::Relaxed)
-        || crate::cmd::table().get(&argv[0]).is_some_and(|c| c.spec.is_write())
+        || crate::cmd::table()
+            .get(&argv[0])
+            .is_some_and(|c| c.spec.is_write())
 }
 
 /// Holds a request while CLIENT PAUSE applies to it.

@@ -63,7 +63,11 @@ pub struct Batch<'a> {
 impl<'a> Batch<'a> {
     /// A batch on `shard`, not yet locked.
     pub fn new(shard: &'a Shard) -> Batch<'a> {
-        Batch { shard, guard: None, now_ms: unix_ms() }
+        Batch {
+            shard,
+            guard: None,
+            now_ms: unix_ms(),
+        }
     }
 
     fn state(&mut self) -> &mut ShardState {

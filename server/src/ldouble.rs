@@ -32,18 +32,28 @@ pub enum LdError {
 
 impl LongDouble {
     /// Zero.
-    pub const ZERO: LongDouble = LongDouble { neg: false, mant: 0, exp: 0 };
+    pub const ZERO: LongDouble = LongDouble {
+        neg: false,
+        mant: 0,
+        exp: 0,
+    };
 
     /// Rounds `n * 2^exp` (plus a sticky fraction below it) to 64 bits, nearest-even.
     fn round(neg: bool, n: BigUint, mut exp: i32, sticky: bool) -> Result<LongDouble, LdError> {
         if n.is_zero() {
-            return Ok(LongDouble { neg, mant: 0, exp: 0 });
+            return Ok(LongDouble {
+                neg,
+                mant: 0,
+                exp: 0,
+            });
         }
         let bits = n.bits() as i64;
         let mant = if bits <= 64 {
             let shift = (64 - bits) as i32;
             exp -= shift;
-            let m: u64 = (n << shift as usize).try_into().map_err(|_| LdError::Invalid)?;
+            let m: u64 = (n << shift as usize)
+                .try_into()
+                .map_err(|_| LdError::Invalid)?;
             m
         } else {
             let shift = (bits - 64) as usize;
@@ -102,7 +112,14 @@ impl LongDouble {
     /// [`LdError::Infinite`] on overflow.
     pub fn checked_add(self, other: LongDouble) -> Result<LongDouble, LdError> {
         if self.mant == 0 {
-            return Ok(if other.mant == 0 { LongDouble { neg: self.neg && other.neg, ..other } } else { other });
+            return Ok(if other.mant == 0 {
+                LongDouble {
+                    neg: self.neg && other.neg,
+                    ..other
+                }
+            } else {
+                other
+            });
         }
         if other.mant == 0 {
             return Ok(self);
@@ -208,7 +225,11 @@ fn parse_decimal(neg: bool, s: &[u8]) -> Result<LongDouble, LdError> {
     }
     let d = BigUint::parse_bytes(&digits, 10).ok_or(LdError::Invalid)?;
     if d.is_zero() {
-        return Ok(LongDouble { neg, mant: 0, exp: 0 });
+        return Ok(LongDouble {
+            neg,
+            mant: 0,
+            exp: 0,
+        });
     }
     let e = exp10 - frac_digits;
     // Beyond these, the value over- or underflows long double whatever the digits.
@@ -256,12 +277,19 @@ fn parse_hex(neg: bool, s: &[u8]) -> Result<LongDouble, LdError> {
     }
     let exp2: i64 = match exp {
         None => 0,
-        Some(e) => std::str::from_utf8(e).ok().and_then(|t| t.parse().ok()).ok_or(LdError::Invalid)?,
+        Some(e) => std::str::from_utf8(e)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .ok_or(LdError::Invalid)?,
     };
     let n = BigUint::parse_bytes(&digits, 16).ok_or(LdError::Invalid)?;
     let e = exp2 - 4 * frac;
     if e.abs() > 40_000 {
-        return Err(if e > 0 && !n.is_zero() { LdError::Infinite } else { LdError::Invalid });
+        return Err(if e > 0 && !n.is_zero() {
+            LdError::Infinite
+        } else {
+            LdError::Invalid
+        });
     }
     LongDouble::round(neg, n, e as i32, false)
 }
@@ -299,7 +327,9 @@ mod tests {
 
     #[test]
     fn refuses_what_redis_refuses() {
-        for bad in ["", " 1", "1 ", "abc", "1e", "nan", "1.2.3", "e5", ".", "--1", "0x"] {
+        for bad in [
+            "", " 1", "1 ", "abc", "1e", "nan", "1.2.3", "e5", ".", "--1", "0x",
+        ] {
             assert!(LongDouble::parse(bad.as_bytes()).is_err(), "{bad:?}");
         }
         assert_eq!(LongDouble::parse(b"inf"), Err(LdError::Infinite));

@@ -113,7 +113,14 @@ impl Shard {
     }
 
     /// Runs a read handler on database `db`; expired keys it met are proposed for deletion.
-    pub fn read(&self, db: usize, now_ms: u64, opts: RunOptions, f: cmd::ReadFn, argv: &[Bytes]) -> Frame {
+    pub fn read(
+        &self,
+        db: usize,
+        now_ms: u64,
+        opts: RunOptions,
+        f: cmd::ReadFn,
+        argv: &[Bytes],
+    ) -> Frame {
         read_locked(&mut self.state.lock(), db, now_ms, opts, f, argv)
     }
 
@@ -129,8 +136,19 @@ impl Shard {
 }
 
 /// [`Shard::write`] on an already locked shard.
-pub fn write_locked(st: &mut ShardState, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
-    let entry = LogEntry { index: st.applied + 1, db, now_ms, op };
+pub fn write_locked(
+    st: &mut ShardState,
+    db: usize,
+    now_ms: u64,
+    op: Op,
+    opts: RunOptions,
+) -> Frame {
+    let entry = LogEntry {
+        index: st.applied + 1,
+        db,
+        now_ms,
+        op,
+    };
     apply(st, &entry, opts)
 }
 

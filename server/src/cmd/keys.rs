@@ -1020,9 +1020,14 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 fn swapdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     // Redis parses both indexes before checking either against the range.
     let parse = |arg: &[u8], text: &'static str| {
-        parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| Frame::error(text))
+        parse_i64(arg)
+            .filter(|n| i32::try_from(*n).is_ok())
+            .ok_or_else(|| Frame::error(text))
     };
-    let (a, b) = match (parse(&argv[1], error::INVALID_FIRST_DB), parse(&argv[2], error::INVALID_SECOND_DB)) {
+    let (a, b) = match (
+        parse(&argv[1], error::INVALID_FIRST_DB),
+        parse(&argv[2], error::INVALID_SECOND_DB),
+    ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };

@@ -291,7 +291,9 @@ impl Table {
 
 impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Command").field("fullname", &self.fullname).finish_non_exhaustive()
+        f.debug_struct("Command")
+            .field("fullname", &self.fullname)
+            .finish_non_exhaustive()
     }
 }
 

@@ -661,11 +661,15 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     };
     let incr = LongDouble::parse(&argv[2]);
     let new = match (current, incr) {
-        (Err(LdError::Invalid), _) | (_, Err(LdError::Invalid)) => return Frame::error(error::NOT_FLOAT),
+        (Err(LdError::Invalid), _) | (_, Err(LdError::Invalid)) => {
+            return Frame::error(error::NOT_FLOAT)
+        }
         (Ok(a), Ok(b)) => a.checked_add(b),
         _ => Err(LdError::Infinite),
     };
-    let Ok(new) = new else { return Frame::error(error::NAN_OR_INF) };
+    let Ok(new) = new else {
+        return Frame::error(error::NAN_OR_INF);
+    };
     let text = new.to_human();
     ctx.set(key, Value::string(text.as_bytes()), Ttl::Keep);
     Frame::Bulk(Bytes::from(text))
