@@ -106,12 +106,15 @@ fn process(
         };
         commands += 1;
         let reply = dispatch(session, &mut batch, argv);
+        let before = out.len();
         queue_reply(session, &reply, out);
         decoder.set_authenticated(session.authenticated);
         match session.action.take() {
             None => {}
             Some(Action::Close) => break Step::End(End::Quit),
             Some(Action::Shutdown) => {
+                // Redis closes without replying to SHUTDOWN.
+                out.truncate(before);
                 server.shutdown.cancel();
                 break Step::End(End::Quit);
             }
@@ -175,8 +178,7 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
         match step {
             Step::Read => {}
             Step::End(end) => return end,
-            Step::Sleep(d) => {
-                tokio::time::sleep(d).await;
+            Step::Sleep(_) => {
                 // Requests that arrived before the sleep are still in `inbuf`: serve them first.
                 skip_read = !inbuf.is_empty();
             }

@@ -34,7 +34,7 @@ const fn session(
 /// Connection commands.
 pub const COMMANDS: &[CommandSpec] = &[
     session("ping", -1, FAST, CONN, ping),
-    session("echo", 2, FAST, CONN, echo),
+    session("echo", 2, LOADING | STALE | FAST, CONN, echo),
     session(
         "hello",
         -1,

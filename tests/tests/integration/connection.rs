@@ -478,7 +478,9 @@ fn info_sections_and_fields() {
         "INFO server is one section: {server}"
     );
     assert!(field(&server, "redis_version").is_some(), "{server}");
-    let _other = s.raw();
+    let mut other = s.raw();
+    // A served command proves the server has accepted (and registered) the connection.
+    assert_raw(other.cmd_str(&["PING"]), "+PONG\r\n");
     let clients = info_text(&mut c, "clients");
     assert_eq!(field(&clients, "connected_clients").as_deref(), Some("2"));
 
