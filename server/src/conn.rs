@@ -153,6 +153,10 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
             &mut out,
             held.take(),
         );
+        if let Step::Sleep(d) = step {
+            // DEBUG SLEEP replies after sleeping, as Redis does.
+            tokio::time::sleep(d).await;
+        }
         client.qbuf.store(inbuf.len(), Ordering::Relaxed);
         if inbuf.len() > server.hot.query_buffer_limit.load(Ordering::Relaxed) {
             return End::QueryLimit;
