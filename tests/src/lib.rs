@@ -151,6 +151,16 @@ impl Server {
     /// # Panics
     /// If the process exits early or does not answer within 10 s (with its log in the message).
     pub fn start_binary(bin: &Path, extra: &[&str]) -> Server {
+        Server::start_inner(bin, None, extra)
+    }
+
+    /// Starts the server under test as `redraft CONFIG_FILE --port P ... extra`: the file first,
+    /// then flags that override it, as redis-server takes them.
+    pub fn start_with_config(config_file: &str, extra: &[&str]) -> Server {
+        Server::start_inner(&redraft_bin(), Some(config_file), extra)
+    }
+
+    fn start_inner(bin: &Path, config_file: Option<&str>, extra: &[&str]) -> Server {
         let name = bin
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -161,7 +171,8 @@ impl Server {
             let dir = make_temp_dir(&name);
             let log = dir.join("server.log");
             let log_file = fs::File::create(&log).expect("create log file");
-            let mut args: Vec<String> = vec![
+            let mut args: Vec<String> = config_file.map(str::to_string).into_iter().collect();
+            args.extend::<Vec<String>>(vec![
                 "--port".into(),
                 port.to_string(),
                 "--bind".into(),
@@ -170,7 +181,7 @@ impl Server {
                 "".into(),
                 "--appendonly".into(),
                 "no".into(),
-            ];
+            ]);
             args.extend(extra.iter().map(|s| s.to_string()));
             let mut cmd = Command::new(bin);
             cmd.args(&args)

@@ -17,6 +17,7 @@ mod connection;
 mod differential;
 mod expiry;
 mod keys;
+mod limits;
 mod redis_cli;
 mod strings;
 
