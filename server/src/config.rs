@@ -83,7 +83,7 @@ pub const PARAMS: &[Param] = &[
         Kind::List,
         true,
     ),
-    p("hz", "10", Kind::Int(1, 500), true),
+    p("hz", "10", Kind::Int(0, i32::MAX as i64), true),
     p(
         "loglevel",
         "notice",

@@ -94,7 +94,7 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
         let (hz, effort) = {
             let c = server.config.read();
             (
-                c.int("hz").max(1) as u64,
+                c.int("hz").clamp(1, 500) as u64,
                 c.int("active-expire-effort").max(1) as u64,
             )
         };

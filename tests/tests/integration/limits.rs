@@ -195,3 +195,35 @@ fn sigterm_and_shutdown_exit_cleanly() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn output_buffer_limit_disconnects_a_client_that_reads_too_slowly() {
+    let s = Server::start();
+    let mut c = s.raw();
+    let big = "x".repeat(100_000);
+    assert_raw(c.cmd_str(&["SET", "big", &big]), OK);
+    assert_raw(
+        c.cmd_str(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 0 0",
+        ]),
+        OK,
+    );
+    // 50 pipelined GETs of 100 KB each: 5 MB of replies against a 1 MB hard limit.
+    let mut pipeline = Vec::new();
+    for _ in 0..50 {
+        pipeline.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+    }
+    c.send(&pipeline);
+    let got = c.read_until_closed();
+    assert!(
+        got.len() < 5_000_000,
+        "all {} bytes arrived: the limit did not apply",
+        got.len()
+    );
+    // The server is fine and other clients are served.
+    let mut other = s.raw();
+    assert_raw(other.cmd_str(&["STRLEN", "big"]), int(100_000));
+}
