@@ -112,18 +112,6 @@ impl Shard {
         write_locked(&mut self.state.lock(), db, now_ms, op, opts)
     }
 
-    /// Runs a read handler on database `db`; expired keys it met are proposed for deletion.
-    pub fn read(
-        &self,
-        db: usize,
-        now_ms: u64,
-        opts: RunOptions,
-        f: cmd::ReadFn,
-        argv: &[Bytes],
-    ) -> Frame {
-        read_locked(&mut self.state.lock(), db, now_ms, opts, f, argv)
-    }
-
     /// Runs `f` with the shard state locked (INFO, DBSIZE, SCAN, debugging).
     pub fn with<R>(&self, f: impl FnOnce(&mut ShardState) -> R) -> R {
         f(&mut self.state.lock())
@@ -152,7 +140,8 @@ pub fn write_locked(
     apply(st, &entry, opts)
 }
 
-/// [`Shard::read`] on an already locked shard.
+/// Runs a read handler on database `db` of a locked shard; expired keys it met are proposed
+/// for deletion through the write path.
 pub fn read_locked(
     st: &mut ShardState,
     db: usize,

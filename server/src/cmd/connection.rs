@@ -26,9 +26,10 @@ const fn session(
     acl: &'static [&'static str],
     f: super::SessionFn,
 ) -> CommandSpec {
-    let mut s = spec(name, arity, flags, KeySpec::NONE, acl, Handler::Session(f));
-    s.group = "connection";
-    s
+    CommandSpec {
+        group: "connection",
+        ..super::session_spec(name, arity, flags, acl, f)
+    }
 }
 
 /// Connection commands.

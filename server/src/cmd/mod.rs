@@ -362,6 +362,17 @@ pub const fn spec(
     }
 }
 
+/// A session command's row: no keys, handler [`Handler::Session`].
+pub const fn session_spec(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    f: SessionFn,
+) -> CommandSpec {
+    spec(name, arity, flags, KeySpec::NONE, acl, Handler::Session(f))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

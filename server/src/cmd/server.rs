@@ -38,15 +38,7 @@ const fn doc(mut s: CommandSpec, summary: &'static str, since: &'static str) -> 
     s
 }
 
-const fn session(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    acl: &'static [&'static str],
-    f: super::SessionFn,
-) -> CommandSpec {
-    spec(name, arity, flags, KeySpec::NONE, acl, Handler::Session(f))
-}
+use super::session_spec as session;
 
 const fn container(name: &'static str, subs: &'static [CommandSpec]) -> CommandSpec {
     let mut s = spec(name, -2, 0, KeySpec::NONE, &["slow"], Handler::Container);
