@@ -86,23 +86,32 @@ fn process(
     let server = session.server.clone();
     let mut batch = Batch::new(&server.shard);
     let mut commands = 0u64;
+    let mut ahead = decode_ahead(session, decoder, inbuf, &mut first);
+    if ahead.len() > 1 {
+        batch.warm(session.db, ahead.iter().filter_map(|a| a.as_ref().ok()));
+    }
+    let mut ahead = ahead.drain(..);
     let step = loop {
-        let argv = match first.take() {
-            Some(argv) => argv,
-            None => match decoder.decode(inbuf) {
-                Ok(Some(argv)) => {
-                    if paused_for(&server, &argv) {
-                        break Step::Paused(argv);
-                    }
-                    argv
-                }
-                Ok(None) => break Step::Read,
-                Err(e) => {
-                    let reply = Frame::error(format!("ERR {}", e.message()));
-                    queue_reply(session, &reply, out);
-                    break Step::End(End::Protocol);
-                }
+        let decoded = match ahead.next() {
+            Some(item) => item.map(Some),
+            None => match first.take() {
+                Some(argv) => Ok(Some(argv)),
+                None => decoder.decode(inbuf),
             },
+        };
+        let argv = match decoded {
+            Ok(Some(argv)) => {
+                if paused_for(&server, &argv) {
+                    break Step::Paused(argv);
+                }
+                argv
+            }
+            Ok(None) => break Step::Read,
+            Err(e) => {
+                let reply = Frame::error(format!("ERR {}", e.message()));
+                queue_reply(session, &reply, out);
+                break Step::End(End::Protocol);
+            }
         };
         commands += 1;
         let reply = dispatch(session, &mut batch, argv);
@@ -130,6 +139,35 @@ fn process(
         *session.client.last_cmd.lock() = &c.fullname;
     }
     step
+}
+
+/// Most requests decoded ahead of execution, so their keys can be looked up together.
+const AHEAD: usize = 64;
+
+/// Decodes up to [`AHEAD`] requests before any executes, so the batch's hash lookups can be
+/// issued back to back (their cache misses overlap). Only for authenticated sessions: AUTH and
+/// RESET change the decoder's limits, which must apply from the next request on.
+fn decode_ahead(
+    session: &Session,
+    decoder: &mut RequestDecoder,
+    inbuf: &mut BytesMut,
+    first: &mut Option<Vec<bytes::Bytes>>,
+) -> Vec<Result<Vec<bytes::Bytes>, redraft_protocol::request::ProtocolError>> {
+    let mut ahead = Vec::new();
+    if !session.authenticated || first.is_some() {
+        return ahead;
+    }
+    while ahead.len() < AHEAD {
+        match decoder.decode(inbuf) {
+            Ok(Some(argv)) => ahead.push(Ok(argv)),
+            Ok(None) => break,
+            Err(e) => {
+                ahead.push(Err(e));
+                break;
+            }
+        }
+    }
+    ahead
 }
 
 async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<ClientHandle>) -> End {

@@ -74,6 +74,21 @@ impl<'a> Batch<'a> {
         self.guard.get_or_insert_with(|| self.shard.lock())
     }
 
+    /// Looks up the first key of each request so the lookups' cache misses overlap; the
+    /// execution that follows then finds the lines in cache. Changes nothing.
+    pub fn warm<'b>(&mut self, db: usize, requests: impl Iterator<Item = &'b Vec<Bytes>>) {
+        let st = self.state();
+        if db >= st.keyspace.db_count() {
+            return;
+        }
+        let db = st.keyspace.db(db);
+        for argv in requests {
+            if let Some(key) = argv.get(1) {
+                std::hint::black_box(db.find(key));
+            }
+        }
+    }
+
     /// Releases the shard lock (before awaiting or running a session command).
     pub fn release(&mut self) {
         self.guard = None;
