@@ -143,6 +143,11 @@ pub const PARAMS: &[Param] = &[
     inert("notify-keyspace-events", "", Kind::Str),
     inert("set-proc-title", "yes", Kind::Bool),
     inert("cluster-enabled", "no", Kind::Bool),
+    inert(
+        "enable-debug-command",
+        "no",
+        Kind::Enum(&["yes", "no", "local"]),
+    ),
 ];
 
 /// A configuration error, worded as Redis words its startup and CONFIG SET errors.

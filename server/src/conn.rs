@@ -5,10 +5,11 @@
 //! The loop `select!`s between reading and the client's cancellation token (CLIENT KILL,
 //! shutdown). `read_buf` is cancel safe: a cancelled read loses no bytes.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use redraft_protocol::encode::encode;
-use redraft_protocol::request::{RequestDecoder, RequestLimits};
+use redraft_protocol::request::{ProtocolError, RequestDecoder, RequestLimits};
 use redraft_protocol::{Frame, Version};
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,50 +67,56 @@ fn queue_reply(session: &mut Session, reply: &Frame, out: &mut BytesMut) {
 enum Step {
     /// Everything decodable was served: read more.
     Read,
-    /// CLIENT PAUSE holds this request: wait, then serve it and go on.
-    Paused(Vec<bytes::Bytes>),
+    /// CLIENT PAUSE holds the request at the front of the queue: wait, then go on.
+    Paused,
     /// DEBUG SLEEP: wait this long, then go on.
     Sleep(Duration),
     /// Close the connection (after flushing).
     End(End),
 }
 
-/// Serves every complete request in `inbuf` (plus `first`, a request held back by a pause),
-/// queueing replies in `out`. Synchronous: the shard lock never crosses an await.
+/// A request taken off the read buffer, or the protocol error that ends the stream.
+type Decoded = Result<Vec<Bytes>, ProtocolError>;
+
+/// Most requests decoded ahead of execution, so their keys can be looked up together.
+const AHEAD: usize = 64;
+
+/// Serves every complete request: first those already in `pending` (decoded ahead, or held
+/// by a pause), then what `inbuf` holds, queueing replies in `out`. Requests decoded but not
+/// served (a pause or sleep stopped the batch) stay in `pending` for the next call.
+/// Synchronous: the shard lock never crosses an await.
 fn process(
+    server: &ServerState,
     session: &mut Session,
     decoder: &mut RequestDecoder,
     inbuf: &mut BytesMut,
     out: &mut BytesMut,
-    mut first: Option<Vec<bytes::Bytes>>,
+    pending: &mut VecDeque<Decoded>,
 ) -> Step {
-    let server = session.server.clone();
     let mut batch = Batch::new(&server.shard);
     let mut commands = 0u64;
-    let mut ahead = decode_ahead(session, decoder, inbuf, &mut first);
-    if ahead.len() > 1 {
-        batch.warm(session.db, ahead.iter().filter_map(|a| a.as_ref().ok()));
+    decode_ahead(session, decoder, inbuf, pending);
+    if pending.len() > 1 {
+        batch.warm(session.db, pending.iter().filter_map(|a| a.as_ref().ok()));
     }
-    let mut ahead = ahead.drain(..);
     let step = loop {
-        let decoded = match ahead.next() {
+        let decoded = match pending.pop_front() {
             Some(item) => item.map(Some),
-            None => match first.take() {
-                Some(argv) => Ok(Some(argv)),
-                None => decoder.decode(inbuf),
-            },
+            None => decoder.decode(inbuf),
         };
         let argv = match decoded {
             Ok(Some(argv)) => {
-                if paused_for(&server, &argv) {
-                    break Step::Paused(argv);
+                if paused_for(server, &argv) {
+                    pending.push_front(Ok(argv));
+                    break Step::Paused;
                 }
                 argv
             }
             Ok(None) => break Step::Read,
             Err(e) => {
-                let reply = Frame::error(format!("ERR {}", e.message()));
-                queue_reply(session, &reply, out);
+                let mut message = b"ERR ".to_vec();
+                message.extend_from_slice(&e.to_wire_bytes());
+                queue_reply(session, &Frame::error(message), out);
                 break Step::End(End::Protocol);
             }
         };
@@ -141,9 +148,6 @@ fn process(
     step
 }
 
-/// Most requests decoded ahead of execution, so their keys can be looked up together.
-const AHEAD: usize = 64;
-
 /// Decodes up to [`AHEAD`] requests before any executes, so the batch's hash lookups can be
 /// issued back to back (their cache misses overlap). Only for authenticated sessions: AUTH and
 /// RESET change the decoder's limits, which must apply from the next request on.
@@ -151,23 +155,18 @@ fn decode_ahead(
     session: &Session,
     decoder: &mut RequestDecoder,
     inbuf: &mut BytesMut,
-    first: &mut Option<Vec<bytes::Bytes>>,
-) -> Vec<Result<Vec<bytes::Bytes>, redraft_protocol::request::ProtocolError>> {
-    let mut ahead = Vec::new();
-    if !session.authenticated || first.is_some() {
-        return ahead;
+    pending: &mut VecDeque<Decoded>,
+) {
+    if !session.authenticated {
+        return;
     }
-    while ahead.len() < AHEAD {
+    while pending.len() < AHEAD && !matches!(pending.back(), Some(Err(_))) {
         match decoder.decode(inbuf) {
-            Ok(Some(argv)) => ahead.push(Ok(argv)),
+            Ok(Some(argv)) => pending.push_back(Ok(argv)),
             Ok(None) => break,
-            Err(e) => {
-                ahead.push(Err(e));
-                break;
-            }
+            Err(e) => pending.push_back(Err(e)),
         }
     }
-    ahead
 }
 
 async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<ClientHandle>) -> End {
@@ -176,7 +175,7 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
     decoder.set_authenticated(session.authenticated);
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
-    let mut held = None;
+    let mut pending = VecDeque::with_capacity(AHEAD);
     let mut skip_read = false;
     loop {
         if !std::mem::take(&mut skip_read) {
@@ -185,11 +184,12 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
             }
         }
         let step = process(
+            server,
             &mut session,
             &mut decoder,
             &mut inbuf,
             &mut out,
-            held.take(),
+            &mut pending,
         );
         if let Step::Sleep(d) = step {
             // DEBUG SLEEP replies after sleeping, as Redis does.
@@ -221,12 +221,13 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
             Step::Read => {}
             Step::End(end) => return end,
             Step::Sleep(_) => {
-                // Requests that arrived before the sleep are still in `inbuf`: serve them first.
-                skip_read = !inbuf.is_empty();
+                // Requests that arrived before the sleep are still queued: serve them first.
+                skip_read = !inbuf.is_empty() || !pending.is_empty();
             }
-            Step::Paused(argv) => {
-                wait_while_paused(server, &argv).await;
-                held = Some(argv);
+            Step::Paused => {
+                if let Some(Ok(argv)) = pending.front() {
+                    wait_while_paused(server, argv).await;
+                }
                 skip_read = true;
             }
         }
@@ -275,7 +276,7 @@ async fn read(
 }
 
 /// True when CLIENT PAUSE applies to this request now.
-fn paused_for(server: &ServerState, argv: &[bytes::Bytes]) -> bool {
+fn paused_for(server: &ServerState, argv: &[Bytes]) -> bool {
     let until = server.pause.until_ms.load(Ordering::Relaxed);
     if until == 0 || until <= crate::state::unix_ms() {
         return false;
@@ -287,7 +288,7 @@ fn paused_for(server: &ServerState, argv: &[bytes::Bytes]) -> bool {
 }
 
 /// Holds a request while CLIENT PAUSE applies to it.
-async fn wait_while_paused(server: &ServerState, argv: &[bytes::Bytes]) {
+async fn wait_while_paused(server: &ServerState, argv: &[Bytes]) {
     while paused_for(server, argv) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -227,3 +227,22 @@ fn output_buffer_limit_disconnects_a_client_that_reads_too_slowly() {
     let mut other = s.raw();
     assert_raw(other.cmd_str(&["STRLEN", "big"]), int(100_000));
 }
+
+#[test]
+fn requests_pipelined_behind_a_sleep_or_a_pause_are_still_served() {
+    let s = Server::start_with(&["--enable-debug-command", "yes"]);
+    let mut c = s.raw();
+    c.send(b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n");
+    assert_eq!(
+        c.read_replies(3),
+        vec![OK.to_vec(), b"+PONG\r\n".to_vec(), bulk("x")]
+    );
+
+    let mut admin = s.raw();
+    assert_raw(admin.cmd_str(&["CLIENT", "PAUSE", "100000", "WRITE"]), OK);
+    c.send(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    assert_eq!(c.read_reply(), b"$-1\r\n");
+    c.assert_silent(Duration::from_millis(300));
+    assert_raw(admin.cmd_str(&["CLIENT", "UNPAUSE"]), OK);
+    assert_eq!(c.read_replies(2), vec![OK.to_vec(), bulk("v")]);
+}
