@@ -174,12 +174,17 @@ echo "redis-server: $REDIS_SERVER_BIN ($("$REDIS_SERVER_BIN" --version | head -1
 echo "redraft:      $REDRAFT_BIN" >&2
 echo "requests: $N_P1 at -P 1, $N_P16 at -P 16; $CLIENTS clients; keys for memory: $KEYS; pinned: $PIN" >&2
 
-start_server redis "$REDIS_SERVER_BIN"
-REDIS_PID=$STARTED_PID
-REDIS_PORT=$STARTED_PORT
-start_server redraft "$REDRAFT_BIN"
-REDRAFT_PID=$STARTED_PID
-REDRAFT_PORT=$STARTED_PORT
+# Starts both servers, setting REDIS_PID/PORT and REDRAFT_PID/PORT.
+start_both() {
+    start_server redis "$REDIS_SERVER_BIN"
+    REDIS_PID=$STARTED_PID
+    REDIS_PORT=$STARTED_PORT
+    start_server redraft "$REDRAFT_BIN"
+    REDRAFT_PID=$STARTED_PID
+    REDRAFT_PORT=$STARTED_PORT
+}
+
+start_both
 
 ROWS=()
 for pipeline in 1 16; do
@@ -197,12 +202,7 @@ done
 # Memory: fresh processes, so allocator pages kept from the throughput runs do not hide growth.
 stop_server "$REDIS_PID"
 stop_server "$REDRAFT_PID"
-start_server redis "$REDIS_SERVER_BIN"
-REDIS_PID=$STARTED_PID
-REDIS_PORT=$STARTED_PORT
-start_server redraft "$REDRAFT_BIN"
-REDRAFT_PID=$STARTED_PID
-REDRAFT_PORT=$STARTED_PORT
+start_both
 
 MEM=()
 for which in redis redraft; do

@@ -64,15 +64,6 @@ impl CompactBytes {
         }
     }
 
-    /// Takes ownership of `vec` (inline when short, otherwise without copying when already exact).
-    pub fn from_vec(vec: Vec<u8>) -> CompactBytes {
-        if vec.len() <= INLINE_CAP {
-            CompactBytes::new(&vec)
-        } else {
-            CompactBytes::Heap(vec.into_boxed_slice())
-        }
-    }
-
     /// The bytes.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
@@ -156,7 +147,6 @@ mod tests {
             assert_eq!(c.as_slice(), &v[..]);
             assert_eq!(c.len(), n);
             assert_eq!(matches!(c, CompactBytes::Inline { .. }), n <= INLINE_CAP);
-            assert_eq!(CompactBytes::from_vec(v.clone()), c);
         }
     }
 }

@@ -112,9 +112,9 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
     // 5. Execute.
     let started = Instant::now();
     let reply = match c.spec.handler {
-        Handler::Write(_) => {
+        Handler::Write(f) => {
             let (db, opts, now) = (session.db, session.run_options(), batch.now_ms);
-            shard::write_locked(batch.state(), db, now, Op::Command(argv), opts)
+            shard::write_locked(batch.state(), db, now, Op::Command(argv), opts, Some(f))
         }
         Handler::Read(f) => {
             let (db, opts, now) = (session.db, session.run_options(), batch.now_ms);
@@ -136,12 +136,7 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
 mod tests {
     use super::*;
 
-    fn argv(words: &[&str]) -> Vec<Bytes> {
-        words
-            .iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect()
-    }
+    use crate::cmd::test_argv as argv;
 
     fn err(f: Frame) -> String {
         match f {

@@ -109,7 +109,7 @@ impl Shard {
 
     /// Proposes a write and returns its reply once applied.
     pub fn write(&self, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
-        write_locked(&mut self.state.lock(), db, now_ms, op, opts)
+        write_locked(&mut self.state.lock(), db, now_ms, op, opts, None)
     }
 
     /// Runs `f` with the shard state locked (INFO, DBSIZE, SCAN, debugging).
@@ -123,13 +123,15 @@ impl Shard {
     }
 }
 
-/// [`Shard::write`] on an already locked shard.
+/// [`Shard::write`] on an already locked shard. `resolved` is the write handler when the
+/// proposer has already looked the command up (the dispatcher has), saving a second lookup.
 pub fn write_locked(
     st: &mut ShardState,
     db: usize,
     now_ms: u64,
     op: Op,
     opts: RunOptions,
+    resolved: Option<cmd::WriteFn>,
 ) -> Frame {
     let entry = LogEntry {
         index: st.applied + 1,
@@ -137,7 +139,7 @@ pub fn write_locked(
         now_ms,
         op,
     };
-    apply(st, &entry, opts)
+    apply(st, &entry, opts, resolved)
 }
 
 /// Runs a read handler on database `db` of a locked shard; expired keys it met are proposed
@@ -151,9 +153,7 @@ pub fn read_locked(
     argv: &[Bytes],
 ) -> Frame {
     let (reply, expired) = {
-        let mut ctx = Ctx::new(&mut st.keyspace, db, now_ms, Mode::Read);
-        ctx.no_touch = opts.no_touch;
-        ctx.max_string = opts.max_string;
+        let mut ctx = Ctx::with_options(&mut st.keyspace, db, now_ms, Mode::Read, opts);
         let reply = f(&mut ctx, argv);
         let (h, m) = (ctx.hits, ctx.misses);
         let expired = std::mem::take(&mut ctx.expired);
@@ -161,7 +161,7 @@ pub fn read_locked(
         (reply, expired)
     };
     for (edb, keys) in group_by_db(expired) {
-        write_locked(st, edb, now_ms, Op::Expire(keys), opts);
+        write_locked(st, edb, now_ms, Op::Expire(keys), opts, None);
     }
     reply
 }
@@ -178,13 +178,18 @@ fn group_by_db(keys: Vec<(usize, Bytes)>) -> Vec<(usize, Vec<Bytes>)> {
 }
 
 /// THE apply function: every replica changes its keyspace only through here, in log order.
-pub fn apply(st: &mut ShardState, entry: &LogEntry, opts: RunOptions) -> Frame {
+/// `resolved` is the command's write handler if the caller already has it; otherwise (replaying
+/// a log) it is looked up from argv[0].
+pub fn apply(
+    st: &mut ShardState,
+    entry: &LogEntry,
+    opts: RunOptions,
+    resolved: Option<cmd::WriteFn>,
+) -> Frame {
     st.applied = entry.index;
-    let mut ctx = Ctx::new(&mut st.keyspace, entry.db, entry.now_ms, Mode::Apply);
-    ctx.no_touch = opts.no_touch;
-    ctx.max_string = opts.max_string;
+    let mut ctx = Ctx::with_options(&mut st.keyspace, entry.db, entry.now_ms, Mode::Apply, opts);
     let reply = match &entry.op {
-        Op::Command(argv) => match resolve_write(argv) {
+        Op::Command(argv) => match resolved.or_else(|| resolve_write(argv)) {
             Some(f) => f(&mut ctx, argv),
             None => Frame::error(crate::error::unknown_command(&argv[0], &argv[1..])),
         },

@@ -39,12 +39,9 @@ pub struct Hot {
     pub max_bulk_len: AtomicUsize,
     /// `client-query-buffer-limit`.
     pub query_buffer_limit: AtomicUsize,
-    /// `client-output-buffer-limit` for normal clients: hard bytes (0 = none).
+    /// `client-output-buffer-limit` for normal clients: hard bytes (0 = none). The soft limit
+    /// is not enforced yet (docs/compatibility.md).
     pub output_hard_limit: AtomicUsize,
-    /// Soft limit bytes and seconds for normal clients.
-    pub output_soft_limit: AtomicUsize,
-    /// See `output_soft_limit`.
-    pub output_soft_secs: AtomicU64,
     /// `maxclients`.
     pub maxclients: AtomicUsize,
     /// True when `requirepass` is set.
@@ -71,14 +68,9 @@ impl Hot {
             .split_whitespace()
             .collect();
         for class in limits.chunks(4) {
-            if let [name, hard, soft, secs] = class {
-                if *name == "normal" {
-                    let mem = |s: &str| crate::config::parse_memory(s).unwrap_or(0) as usize;
-                    self.output_hard_limit.store(mem(hard), Ordering::Relaxed);
-                    self.output_soft_limit.store(mem(soft), Ordering::Relaxed);
-                    self.output_soft_secs
-                        .store(secs.parse().unwrap_or(0), Ordering::Relaxed);
-                }
+            if let ["normal", hard, _soft, _secs] = class {
+                let hard = crate::config::parse_memory(hard).unwrap_or(0) as usize;
+                self.output_hard_limit.store(hard, Ordering::Relaxed);
             }
         }
     }

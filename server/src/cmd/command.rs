@@ -891,12 +891,7 @@ mod tests {
     use super::*;
     use redraft_protocol::{encode, Version};
 
-    fn args(words: &[&str]) -> Vec<Bytes> {
-        words
-            .iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect()
-    }
+    use crate::cmd::test_argv as args;
 
     fn wire(f: &Frame, v: Version) -> String {
         let mut out = bytes::BytesMut::new();

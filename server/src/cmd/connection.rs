@@ -5,8 +5,7 @@
 
 use bytes::Bytes;
 use redraft_protocol::{Frame, Version};
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::flags::*;
 use super::parse::{is, parse_i64};
@@ -340,7 +339,6 @@ struct KillFilter {
     laddr: Option<String>,
     user: Option<String>,
     maxage: Option<u64>,
-    normal_only: bool,
     none: bool,
     skipme: bool,
 }
@@ -386,7 +384,8 @@ fn client_kill(s: &mut Session, argv: &[Bytes]) -> Frame {
                 None => return Frame::error(error::NOT_INTEGER),
             },
             "type" => match value.to_ascii_lowercase().as_str() {
-                "normal" => f.normal_only = true,
+                // Every client is a normal client so far: TYPE normal filters nothing.
+                "normal" => {}
                 "master" | "replica" | "slave" | "pubsub" => f.none = true,
                 _ => {
                     return Frame::error(error::sanitize(format!(
@@ -416,7 +415,6 @@ fn client_kill(s: &mut Session, argv: &[Bytes]) -> Frame {
             killed += 1;
         }
     }
-    let _ = f.normal_only;
     Frame::Integer(killed)
 }
 
@@ -450,24 +448,23 @@ fn on_off(arg: &[u8]) -> Option<bool> {
     }
 }
 
-fn client_no_evict(s: &mut Session, argv: &[Bytes]) -> Frame {
-    match on_off(&argv[2]) {
+/// Sets a per-client ON/OFF flag (NO-EVICT, NO-TOUCH).
+fn set_on_off(flag: &AtomicBool, arg: &[u8]) -> Frame {
+    match on_off(arg) {
         Some(v) => {
-            s.client.no_evict.store(v, Ordering::Relaxed);
+            flag.store(v, Ordering::Relaxed);
             Frame::ok()
         }
         None => Frame::error(error::SYNTAX),
     }
 }
 
+fn client_no_evict(s: &mut Session, argv: &[Bytes]) -> Frame {
+    set_on_off(&s.client.no_evict, &argv[2])
+}
+
 fn client_no_touch(s: &mut Session, argv: &[Bytes]) -> Frame {
-    match on_off(&argv[2]) {
-        Some(v) => {
-            s.client.no_touch.store(v, Ordering::Relaxed);
-            Frame::ok()
-        }
-        None => Frame::error(error::SYNTAX),
-    }
+    set_on_off(&s.client.no_touch, &argv[2])
 }
 
 fn client_reply(s: &mut Session, argv: &[Bytes]) -> Frame {
@@ -576,9 +573,4 @@ fn client_help(_s: &mut Session, _argv: &[Bytes]) -> Frame {
             .map(|l| Frame::Simple(Bytes::from_static(l.as_bytes())))
             .collect(),
     )
-}
-
-/// DEBUG SLEEP's action, shared with the server family.
-pub fn sleep_action(s: &mut Session, seconds: f64) {
-    s.action = Some(Action::Sleep(Duration::from_secs_f64(seconds.max(0.0))));
 }

@@ -76,6 +76,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A context carrying the session's run options.
+    pub fn with_options(
+        ks: &'a mut Keyspace,
+        db: usize,
+        now_ms: u64,
+        mode: Mode,
+        opts: crate::shard::RunOptions,
+    ) -> Ctx<'a> {
+        let mut ctx = Ctx::new(ks, db, now_ms, mode);
+        ctx.no_touch = opts.no_touch;
+        ctx.max_string = opts.max_string;
+        ctx
+    }
+
     /// The selected database.
     pub fn db(&mut self) -> &mut Db {
         self.ks.db_mut(self.db)

@@ -1050,9 +1050,7 @@ mod tests {
         Bytes::copy_from_slice(s.as_bytes())
     }
 
-    fn argv(words: &[&str]) -> Vec<Bytes> {
-        words.iter().map(|w| b(w)).collect()
-    }
+    use crate::cmd::test_argv as argv;
 
     fn err_text(f: Frame) -> String {
         match f {

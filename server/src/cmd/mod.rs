@@ -19,7 +19,9 @@ pub mod strings;
 
 use bytes::Bytes;
 use redraft_protocol::Frame;
-use std::collections::HashMap;
+// foldhash (hashbrown's default) rather than SipHash: looked up once per request, and the
+// keys are our own static names, so flooding resistance buys nothing here.
+use hashbrown::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -261,16 +263,7 @@ impl Table {
 
     /// Looks a command up by name, case-insensitively.
     pub fn get(&self, name: &[u8]) -> Option<&Command> {
-        let mut buf = [0u8; 32];
-        if name.len() > buf.len() {
-            return None;
-        }
-        let lower = &mut buf[..name.len()];
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        std::str::from_utf8(lower)
-            .ok()
-            .and_then(|n| self.by_name.get(n))
+        lookup(&self.by_name, name)
     }
 
     /// Every command, in no particular order.
@@ -300,8 +293,7 @@ impl std::fmt::Debug for Command {
 impl Command {
     /// Looks a subcommand up, case-insensitively.
     pub fn sub(&self, name: &[u8]) -> Option<&Command> {
-        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-        self.subs.get(lower.as_str())
+        lookup(&self.subs, name)
     }
 
     /// Records one execution.
@@ -312,6 +304,15 @@ impl Command {
             self.stats.failed.fetch_add(1, Ordering::Relaxed);
         }
     }
+}
+
+/// Case-insensitive lookup without allocating: every name is short ASCII, lowered on the stack.
+fn lookup<'t>(map: &'t HashMap<&'static str, Command>, name: &[u8]) -> Option<&'t Command> {
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).ok().and_then(|n| map.get(n))
 }
 
 fn resolve(spec: &'static CommandSpec, parent: Option<&str>) -> Command {
@@ -373,6 +374,15 @@ pub const fn session_spec(
     spec(name, arity, flags, KeySpec::NONE, acl, Handler::Session(f))
 }
 
+/// Test helper: argv from words.
+#[cfg(test)]
+pub(crate) fn test_argv(words: &[&str]) -> Vec<Bytes> {
+    words
+        .iter()
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,10 +412,7 @@ mod tests {
 
     #[test]
     fn key_positions_follow_first_last_step() {
-        let argv: Vec<Bytes> = ["mset", "a", "1", "b", "2"]
-            .iter()
-            .map(|s| Bytes::from(*s))
-            .collect();
+        let argv = test_argv(&["mset", "a", "1", "b", "2"]);
         let mset = table().get(b"MSET").unwrap();
         assert_eq!(mset.spec.key_positions(&argv), vec![1, 3]);
         let del = table().get(b"del").unwrap();

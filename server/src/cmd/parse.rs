@@ -85,23 +85,6 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-/// Formats a float like Redis's INCRBYFLOAT reply (human form, trailing zeros removed).
-///
-/// Redis computes in `long double` and prints `%.17Lf`; we compute in `f64` and print the shortest
-/// representation that round-trips, which agrees for the common decimal cases. See
-/// docs/compatibility.md.
-pub fn format_float_human(v: f64) -> String {
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let s = format!("{v}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
 /// Case-insensitive comparison of an argument with an ASCII keyword.
 #[inline]
 pub fn is(arg: &[u8], keyword: &str) -> bool {
@@ -145,13 +128,5 @@ mod tests {
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b"abc"), None);
         assert_eq!(parse_f64(b""), None);
-    }
-
-    #[test]
-    fn human_floats_trim_zeros() {
-        assert_eq!(format_float_human(10.5), "10.5");
-        assert_eq!(format_float_human(3.0), "3");
-        assert_eq!(format_float_human(-0.0), "0");
-        assert_eq!(format_float_human(1e20), "100000000000000000000");
     }
 }

@@ -1036,8 +1036,10 @@ fn debug(session: &mut Session, argv: &[Bytes]) -> Frame {
         3 if is(sub, "sleep") => {
             // Redis reads the delay with strtod: garbage is 0 seconds.
             let secs = parse_f64(&argv[2]).unwrap_or(0.0);
-            if secs.is_finite() && secs > 0.0 {
-                session.action = Some(Action::Sleep(Duration::from_secs_f64(secs)));
+            if secs > 0.0 {
+                // Longer than Duration can hold: sleep "forever", as Redis would.
+                let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+                session.action = Some(Action::Sleep(d));
             }
             Frame::ok()
         }
@@ -1220,12 +1222,7 @@ fn memory_help(_session: &mut Session, _argv: &[Bytes]) -> Frame {
 mod tests {
     use super::*;
 
-    fn args(words: &[&str]) -> Vec<Bytes> {
-        words
-            .iter()
-            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-            .collect()
-    }
+    use crate::cmd::test_argv as args;
 
     fn snapshot() -> InfoSnapshot {
         InfoSnapshot {
