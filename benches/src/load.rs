@@ -1,0 +1,849 @@
+//! The load generator's I/O shell: connections, pacing and measurement.
+//!
+//! Thread per core: each thread runs a current-thread tokio runtime that owns a share of the
+//! connections, so no request crosses threads. Two ways to drive them:
+//! - **Closed loop** (default): each connection sends a batch of `pipeline` requests, waits for
+//!   every reply, and sends the next. Latency is measured from the batch's write.
+//! - **Open loop** (`--rate`): requests are scheduled at fixed intervals whether or not earlier
+//!   ones have been answered, spread round-robin over the connections, and latency is measured
+//!   from the time each request was *scheduled*. A stalled server therefore shows up in the
+//!   percentiles instead of silently slowing the load down (coordinated-omission correction).
+//!
+//! A third mode, `--load`, sets every key of the keyspace exactly once, as fast as possible, to
+//! fill a server before a run.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use clap::Args;
+use hdrhistogram::Histogram;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+
+use crate::cluster::{Redirect, SlotMap};
+use crate::reply::{scan, ReplyError};
+use crate::report::{CdfPoint, Latency, RunResult, TimelinePoint, CDF_PERCENTILES};
+use crate::workload::{key_name, Encoder, KeyDist, Mix, Op};
+
+/// Everything that defines a run (the `redraft-load` command line).
+#[derive(Args, Clone, Debug)]
+pub struct LoadArgs {
+    /// Server address; in cluster mode, any node.
+    #[arg(long, default_value = "127.0.0.1:6379")]
+    pub addr: String,
+    /// Concurrent connections (in cluster mode: per node).
+    #[arg(short = 'c', long, default_value_t = 50)]
+    pub connections: usize,
+    /// Requests in flight per connection.
+    #[arg(short = 'P', long, default_value_t = 1)]
+    pub pipeline: usize,
+    /// `set`, `get`, or a SETS:GETS ratio such as `1:10`.
+    #[arg(long, default_value = "set")]
+    pub mix: String,
+    /// Value size of SETs, in bytes.
+    #[arg(short = 'd', long, default_value_t = 16)]
+    pub value_size: usize,
+    /// Keys `key:000000000000` … `key:<keyspace - 1>`.
+    #[arg(short = 'r', long, default_value_t = 1_000_000)]
+    pub keyspace: u64,
+    /// Zipf exponent of the key distribution (0 = uniform), e.g. 0.99.
+    #[arg(long, default_value_t = 0.0)]
+    pub zipf: f64,
+    /// Send SETs with `EX <ttl>`.
+    #[arg(long)]
+    pub ttl: Option<u64>,
+    /// Seconds measured (after the warm-up).
+    #[arg(long, default_value_t = 5.0)]
+    pub duration: f64,
+    /// Seconds of load before measuring.
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// Open loop: total requests per second, scheduled at fixed intervals.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Fill mode: SET every key of the keyspace once, then stop (ignores duration and mix).
+    #[arg(long)]
+    pub load: bool,
+    /// Route by slot with `CLUSTER SLOTS`, following `-MOVED` and `-ASK`.
+    #[arg(long)]
+    pub cluster: bool,
+    /// Load-generator threads (default: the cores this process may run on).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seed of the key and mix draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("invalid arguments: {0}")]
+    Args(String),
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("CLUSTER SLOTS from {addr}: {reason}")]
+    Topology { addr: String, reason: String },
+    #[error("runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// What one thread measured; merged into the run's result.
+struct Tally {
+    hist: Histogram<u64>,
+    ok: u64,
+    errors: u64,
+    first_error: Option<String>,
+    moved: u64,
+    ask: u64,
+    /// Replies (ok, errors) per 100 ms since the start of the warm-up.
+    timeline: Vec<(u64, u64)>,
+}
+
+const TIMELINE_STEP: Duration = Duration::from_millis(100);
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            // 1 ns to 100 s at 3 significant digits.
+            hist: Histogram::new_with_bounds(1, 100_000_000_000, 3).expect("static bounds"),
+            ok: 0,
+            errors: 0,
+            first_error: None,
+            moved: 0,
+            ask: 0,
+            timeline: Vec::new(),
+        }
+    }
+
+    fn bucket(&mut self, at: Instant, start: Instant) -> &mut (u64, u64) {
+        let index =
+            (at.saturating_duration_since(start).as_millis() / TIMELINE_STEP.as_millis()) as usize;
+        if self.timeline.len() <= index {
+            self.timeline.resize(index + 1, (0, 0));
+        }
+        &mut self.timeline[index]
+    }
+
+    fn error(&mut self, text: String, at: Instant, window: &Window) {
+        self.bucket(at, window.start).1 += 1;
+        if window.measures(at) {
+            self.errors += 1;
+        }
+        self.first_error.get_or_insert(text);
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.hist.add(&other.hist).expect("same bounds");
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.moved += other.moved;
+        self.ask += other.ask;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+        if self.timeline.len() < other.timeline.len() {
+            self.timeline.resize(other.timeline.len(), (0, 0));
+        }
+        for (mine, theirs) in self.timeline.iter_mut().zip(other.timeline) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+        }
+    }
+}
+
+/// The measured interval of a run.
+#[derive(Clone, Copy)]
+struct Window {
+    start: Instant,
+    measure_from: Instant,
+    end: Instant,
+}
+
+impl Window {
+    fn measures(&self, at: Instant) -> bool {
+        at >= self.measure_from && at < self.end
+    }
+}
+
+/// The run's shared, read-only setup.
+struct Plan {
+    args: LoadArgs,
+    mix: Mix,
+    keys: KeyDist,
+    encoder: Encoder,
+    map: SlotMap,
+}
+
+/// Runs the load described by `args` and returns what it measured.
+///
+/// # Errors
+/// Bad arguments, or a server that cannot be reached when the run starts. Errors during the
+/// run (refused requests, dropped connections) are counted in the result instead.
+pub fn run(args: &LoadArgs, command: String) -> Result<RunResult, LoadError> {
+    let mix = Mix::parse(&args.mix).map_err(LoadError::Args)?;
+    let keys = KeyDist::new(args.keyspace, args.zipf).map_err(LoadError::Args)?;
+    if args.connections == 0 || args.pipeline == 0 {
+        return Err(LoadError::Args(
+            "connections and pipeline must be at least 1".into(),
+        ));
+    }
+    if args.rate.is_some() && (args.cluster || args.load) {
+        return Err(LoadError::Args(
+            "--rate works with neither --cluster nor --load".into(),
+        ));
+    }
+    if let Some(rate) = args.rate {
+        if !(rate > 0.0 && rate.is_finite()) {
+            return Err(LoadError::Args(format!("bad rate {rate}")));
+        }
+    }
+    let map = if args.cluster {
+        fetch_slot_map(&args.addr)?
+    } else {
+        SlotMap::single(&args.addr)
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, args.connections);
+    let plan = Arc::new(Plan {
+        args: args.clone(),
+        mix,
+        keys,
+        encoder: Encoder::new(args.value_size, args.ttl),
+        map,
+    });
+
+    let ready = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|thread| {
+            let plan = plan.clone();
+            let ready = ready.clone();
+            std::thread::spawn(move || run_thread(&plan, thread, threads, &ready))
+        })
+        .collect();
+    let mut total = Tally::new();
+    let mut window = None;
+    let mut failure = None;
+    for handle in handles {
+        match handle.join().expect("load thread panicked") {
+            Ok((tally, w)) => {
+                total.merge(tally);
+                window.get_or_insert(w);
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let window = window.expect("at least one thread");
+    Ok(summarise(args, command, total, window))
+}
+
+fn summarise(args: &LoadArgs, command: String, total: Tally, window: Window) -> RunResult {
+    let elapsed = window.end.duration_since(window.measure_from).as_secs_f64();
+    let us = |ns: u64| ns as f64 / 1000.0;
+    let hist = &total.hist;
+    let latency = if hist.is_empty() {
+        Latency::default()
+    } else {
+        Latency {
+            p50: us(hist.value_at_percentile(50.0)),
+            p90: us(hist.value_at_percentile(90.0)),
+            p99: us(hist.value_at_percentile(99.0)),
+            p999: us(hist.value_at_percentile(99.9)),
+            max: us(hist.max()),
+            mean: hist.mean() / 1000.0,
+        }
+    };
+    let cdf = if hist.is_empty() {
+        Vec::new()
+    } else {
+        CDF_PERCENTILES
+            .iter()
+            .map(|&p| CdfPoint {
+                percentile: p,
+                micros: us(if p == 0.0 {
+                    hist.min()
+                } else {
+                    hist.value_at_percentile(p)
+                }),
+            })
+            .collect()
+    };
+    let step = TIMELINE_STEP.as_secs_f64();
+    let timeline = total
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(i, &(ok, errors))| TimelinePoint {
+            t_secs: i as f64 * step,
+            ok,
+            errors,
+        })
+        .collect();
+    RunResult {
+        command,
+        requests: total.ok,
+        errors: total.errors,
+        first_error: total.first_error,
+        moved: total.moved,
+        ask: total.ask,
+        elapsed_secs: elapsed,
+        throughput: if elapsed > 0.0 {
+            total.ok as f64 / elapsed
+        } else {
+            0.0
+        },
+        target_rate: if args.load { None } else { args.rate },
+        latency,
+        cdf,
+        timeline,
+    }
+}
+
+/// One load thread: connect its share of the connections, wait for every thread, then run.
+fn run_thread(
+    plan: &Arc<Plan>,
+    thread: usize,
+    threads: usize,
+    ready: &Barrier,
+) -> Result<(Tally, Window), LoadError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LoadError::Runtime)?;
+    let args = &plan.args;
+    // Connection i belongs to thread i % threads.
+    let mine: Vec<usize> = (thread..args.connections).step_by(threads).collect();
+    let connected = runtime.block_on(async {
+        let mut conns = Vec::with_capacity(mine.len());
+        for _ in &mine {
+            conns.push(NodeConns::connect_all(&plan.map).await?);
+        }
+        Ok::<_, LoadError>(conns)
+    });
+    // Every thread reaches the barrier, even one that failed, so none waits forever.
+    ready.wait();
+    let conns = connected?;
+    let start = Instant::now();
+    let window = if args.load {
+        Window {
+            start,
+            measure_from: start,
+            end: start + Duration::from_secs(365 * 24 * 3600),
+        }
+    } else {
+        let measure_from = start + Duration::from_secs_f64(args.warmup.max(0.0));
+        Window {
+            start,
+            measure_from,
+            end: measure_from + Duration::from_secs_f64(args.duration.max(0.0)),
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    let tally = local.block_on(&runtime, async {
+        match args.rate {
+            Some(rate) => open_loop(plan, conns, rate / threads as f64, window).await,
+            None => {
+                let tasks: Vec<_> = conns
+                    .into_iter()
+                    .zip(&mine)
+                    .map(|(conns, &index)| {
+                        let plan = plan.clone();
+                        tokio::task::spawn_local(async move {
+                            closed_loop(&plan, conns, index, window).await
+                        })
+                    })
+                    .collect();
+                let mut tally = Tally::new();
+                for task in tasks {
+                    tally.merge(task.await.expect("connection task panicked"));
+                }
+                tally
+            }
+        }
+    });
+    let end = if args.load {
+        Instant::now()
+    } else {
+        window.end
+    };
+    Ok((tally, Window { end, ..window }))
+}
+
+/// A connection to one node, with its buffers.
+struct NodeConn {
+    stream: TcpStream,
+    read: BytesMut,
+    write: Vec<u8>,
+    /// Requests written and not yet answered, in order; `true` when preceded by `ASKING`.
+    inflight: VecDeque<(Op, bool)>,
+}
+
+impl NodeConn {
+    async fn connect(addr: &str) -> Result<NodeConn, LoadError> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|source| LoadError::Connect {
+                addr: addr.to_string(),
+                source,
+            })?;
+        stream.set_nodelay(true).ok();
+        Ok(NodeConn {
+            stream,
+            read: BytesMut::with_capacity(64 * 1024),
+            write: Vec::with_capacity(64 * 1024),
+            inflight: VecDeque::new(),
+        })
+    }
+}
+
+/// One logical client: a connection per node it has talked to (one node when not in cluster
+/// mode), and its own copy of the slot map.
+struct NodeConns {
+    map: SlotMap,
+    nodes: Vec<Option<NodeConn>>,
+}
+
+impl NodeConns {
+    async fn connect_all(map: &SlotMap) -> Result<NodeConns, LoadError> {
+        let mut nodes = Vec::with_capacity(map.nodes().len());
+        for addr in map.nodes() {
+            nodes.push(Some(NodeConn::connect(addr).await?));
+        }
+        Ok(NodeConns {
+            map: map.clone(),
+            nodes,
+        })
+    }
+
+    /// The connection to node `index`, connecting (once) if there is none. `None` when the node
+    /// cannot be reached right now.
+    async fn node(&mut self, index: u16) -> Option<&mut NodeConn> {
+        let index = index as usize;
+        if self.nodes.len() <= index {
+            self.nodes.resize_with(index + 1, || None);
+        }
+        if self.nodes[index].is_none() {
+            let addr = self.map.nodes()[index].clone();
+            self.nodes[index] = NodeConn::connect(&addr).await.ok();
+        }
+        self.nodes[index].as_mut()
+    }
+}
+
+/// Where the next operations of a closed-loop connection come from.
+enum OpSource {
+    /// Random draws from the plan's key distribution and mix.
+    Random(SmallRng),
+    /// `--load`: each key of `next..end` once.
+    Range { next: u64, end: u64 },
+}
+
+impl OpSource {
+    fn next(&mut self, plan: &Plan) -> Option<Op> {
+        match self {
+            OpSource::Random(rng) => {
+                let set = plan.mix.draw_set(rng);
+                Some(Op {
+                    set,
+                    key: plan.keys.sample(rng),
+                })
+            }
+            OpSource::Range { next, end } => {
+                if *next >= *end {
+                    return None;
+                }
+                *next += 1;
+                Some(Op {
+                    set: true,
+                    key: *next - 1,
+                })
+            }
+        }
+    }
+}
+
+/// A closed-loop connection: batch, write, read every reply, repeat until the window ends.
+async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Window) -> Tally {
+    let args = &plan.args;
+    let mut source = if args.load {
+        let per = args.keyspace.div_ceil(args.connections as u64);
+        let next = (index as u64 * per).min(args.keyspace);
+        OpSource::Range {
+            next,
+            end: (next + per).min(args.keyspace),
+        }
+    } else {
+        OpSource::Random(SmallRng::seed_from_u64(
+            args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ index as u64,
+        ))
+    };
+    let mut tally = Tally::new();
+    // Requests to send again (after MOVED/ASK), with the node an ASK sent them to.
+    let mut retry: Vec<(Op, Option<u16>)> = Vec::new();
+    let single = conns.map.nodes().len() == 1 && !args.cluster;
+    let mut used: Vec<u16> = Vec::new();
+    loop {
+        let sent_at = Instant::now();
+        if sent_at >= window.end {
+            break;
+        }
+        // Build the batch: retries first, then fresh operations.
+        used.clear();
+        let mut batch = 0;
+        let mut fresh_done = false;
+        while batch < args.pipeline {
+            let (op, ask) = match retry.pop() {
+                Some(r) => r,
+                None => match source.next(plan) {
+                    Some(op) => (op, None),
+                    None => {
+                        fresh_done = true;
+                        break;
+                    }
+                },
+            };
+            let node = match (ask, single) {
+                (Some(node), _) => Some(node),
+                (None, true) => Some(0),
+                (None, false) => conns.map.node_for_key(&key_name(op.key)),
+            };
+            let Some(node) = node else {
+                tally.error(
+                    "CLUSTERDOWN no node serves the slot".into(),
+                    sent_at,
+                    &window,
+                );
+                continue;
+            };
+            let Some(conn) = conns.node(node).await else {
+                tally.error(format!("cannot connect to node {node}"), sent_at, &window);
+                continue;
+            };
+            plan.encoder.encode(op, ask.is_some(), &mut conn.write);
+            conn.inflight.push_back((op, ask.is_some()));
+            if !used.contains(&node) {
+                used.push(node);
+            }
+            batch += 1;
+        }
+        if batch == 0 {
+            if fresh_done && retry.is_empty() {
+                break;
+            }
+            // Nothing could be sent (no route or no connection): back off briefly.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        let sent_at = Instant::now();
+        for &node in &used {
+            let conn = conns.nodes[node as usize]
+                .as_mut()
+                .expect("connected above");
+            let written = conn.stream.write_all(&conn.write).await;
+            conn.write.clear();
+            if let Err(e) = written {
+                drop_node(&mut conns, node, &mut tally, &window, &e.to_string());
+            }
+        }
+        for &node in &used {
+            if let Err(e) = read_replies(
+                plan, &mut conns, node, sent_at, &window, &mut tally, &mut retry,
+            )
+            .await
+            {
+                drop_node(&mut conns, node, &mut tally, &window, &e);
+            }
+        }
+    }
+    tally
+}
+
+/// Forgets a broken connection; its unanswered requests count as errors.
+fn drop_node(conns: &mut NodeConns, node: u16, tally: &mut Tally, window: &Window, why: &str) {
+    if let Some(conn) = conns.nodes[node as usize].take() {
+        let now = Instant::now();
+        for _ in conn.inflight {
+            tally.error(format!("connection lost: {why}"), now, window);
+        }
+    }
+}
+
+/// Reads until every in-flight request on `node` is answered.
+async fn read_replies(
+    plan: &Plan,
+    conns: &mut NodeConns,
+    node: u16,
+    sent_at: Instant,
+    window: &Window,
+    tally: &mut Tally,
+    retry: &mut Vec<(Op, Option<u16>)>,
+) -> Result<(), String> {
+    let Some(conn) = conns.nodes[node as usize].as_mut() else {
+        return Ok(());
+    };
+    let mut redirects = Vec::new();
+    // `ASKING` gets its own `+OK` before the redirected request's reply.
+    let mut asking_ok_pending = conn.inflight.front().is_some_and(|&(_, ask)| ask);
+    while !conn.inflight.is_empty() {
+        let n = conn
+            .stream
+            .read_buf(&mut conn.read)
+            .await
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed by the server".into());
+        }
+        let now = Instant::now();
+        let latency = now.duration_since(sent_at).as_nanos() as u64;
+        let mut consumed = 0;
+        while let Some(reply) =
+            scan(&conn.read[consumed..]).map_err(|e: ReplyError| e.to_string())?
+        {
+            let error = reply
+                .error
+                .map(|(a, b)| conn.read[consumed + a..consumed + b].to_vec());
+            consumed += reply.len;
+            if asking_ok_pending {
+                asking_ok_pending = false;
+                continue;
+            }
+            let Some((op, _)) = conn.inflight.pop_front() else {
+                return Err("a reply arrived for no request".into());
+            };
+            asking_ok_pending = conn.inflight.front().is_some_and(|&(_, ask)| ask);
+            match error {
+                None => {
+                    tally.bucket(now, window.start).0 += 1;
+                    if window.measures(now) || plan.args.load {
+                        tally.ok += 1;
+                        tally.hist.saturating_record(latency.max(1));
+                    }
+                }
+                Some(text) => match Redirect::parse(&text) {
+                    Some(redirect) => redirects.push((op, redirect)),
+                    None => tally.error(String::from_utf8_lossy(&text).into_owned(), now, window),
+                },
+            }
+            if conn.inflight.is_empty() {
+                break;
+            }
+        }
+        let _ = conn.read.split_to(consumed);
+    }
+    for (op, redirect) in redirects {
+        match redirect {
+            Redirect::Moved { slot, addr } => {
+                tally.moved += 1;
+                conns.map.moved(slot, &addr);
+                retry.push((op, None));
+            }
+            Redirect::Ask { addr, .. } => {
+                tally.ask += 1;
+                let target = conns.map.node(&addr);
+                retry.push((op, Some(target)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The open loop of one thread: a pacer schedules requests at fixed intervals onto the
+/// connections round-robin; each connection writes what it was given and matches replies, in
+/// order, to their scheduled times.
+async fn open_loop(plan: &Arc<Plan>, conns: Vec<NodeConns>, rate: f64, window: Window) -> Tally {
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let mut shared = Vec::with_capacity(conns.len());
+    let mut readers = Vec::with_capacity(conns.len());
+    for mut node_conns in conns {
+        let conn = node_conns.nodes[0]
+            .take()
+            .expect("one node outside cluster mode");
+        let (read, write) = conn.stream.into_split();
+        let open = Rc::new(OpenConn {
+            pending: RefCell::new(Vec::new()),
+            scheduled: RefCell::new(VecDeque::new()),
+            wake: Notify::new(),
+            done: Cell::new(false),
+        });
+        tokio::task::spawn_local(open_writer(open.clone(), write));
+        readers.push(tokio::task::spawn_local(open_reader(
+            open.clone(),
+            read,
+            window,
+        )));
+        shared.push(open);
+    }
+    let mut rng = SmallRng::seed_from_u64(plan.args.seed);
+    let mut next = window.start;
+    let mut k = 0usize;
+    // Pacing: sleep on the timer while the next request is more than 2 ms away (the timer is
+    // only millisecond-precise), then yield in a loop so it goes out on time.
+    loop {
+        let now = Instant::now();
+        while next <= now && next < window.end {
+            let conn = &shared[k % shared.len()];
+            let op = Op {
+                set: plan.mix.draw_set(&mut rng),
+                key: plan.keys.sample(&mut rng),
+            };
+            plan.encoder
+                .encode(op, false, &mut conn.pending.borrow_mut());
+            conn.scheduled.borrow_mut().push_back(next);
+            conn.wake.notify_one();
+            k += 1;
+            next += interval;
+        }
+        if next >= window.end {
+            break;
+        }
+        let wait = next - now;
+        if wait > Duration::from_millis(2) {
+            tokio::time::sleep(wait - Duration::from_millis(1)).await;
+        } else {
+            tokio::task::yield_now().await;
+        }
+    }
+    for conn in &shared {
+        conn.done.set(true);
+        conn.wake.notify_one();
+    }
+    let mut tally = Tally::new();
+    for reader in readers {
+        tally.merge(reader.await.expect("reader task panicked"));
+    }
+    tally
+}
+
+/// One open-loop connection's shared state (the pacer, its writer and its reader share it on
+/// one thread, hence `Rc`/`RefCell`).
+struct OpenConn {
+    /// Encoded requests not yet written.
+    pending: RefCell<Vec<u8>>,
+    /// When each written-or-pending request was scheduled, oldest first.
+    scheduled: RefCell<VecDeque<Instant>>,
+    wake: Notify,
+    done: Cell<bool>,
+}
+
+async fn open_writer(conn: Rc<OpenConn>, mut write: tokio::net::tcp::OwnedWriteHalf) {
+    let mut out = Vec::with_capacity(64 * 1024);
+    loop {
+        conn.wake.notified().await;
+        std::mem::swap(&mut out, &mut conn.pending.borrow_mut());
+        if !out.is_empty() && write.write_all(&out).await.is_err() {
+            return;
+        }
+        out.clear();
+        if conn.done.get() {
+            return;
+        }
+    }
+}
+
+/// How long after the end of the window an open-loop reader waits for late replies; requests
+/// still unanswered then count as errors.
+const OPEN_GRACE: Duration = Duration::from_secs(5);
+
+async fn open_reader(
+    conn: Rc<OpenConn>,
+    mut read: tokio::net::tcp::OwnedReadHalf,
+    window: Window,
+) -> Tally {
+    let mut tally = Tally::new();
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let deadline = window.end + OPEN_GRACE;
+    loop {
+        if conn.done.get() && conn.scheduled.borrow().is_empty() {
+            break;
+        }
+        let n = match tokio::time::timeout_at(deadline.into(), read.read_buf(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            Ok(Ok(_)) => {
+                tally.error(
+                    "connection closed by the server".into(),
+                    Instant::now(),
+                    &window,
+                );
+                break;
+            }
+            Ok(Err(e)) => {
+                tally.error(format!("connection lost: {e}"), Instant::now(), &window);
+                break;
+            }
+            // Only reached after the window: the deadline is past it.
+            Err(_) => break,
+        };
+        debug_assert!(n > 0);
+        let now = Instant::now();
+        let mut consumed = 0;
+        loop {
+            let reply = match scan(&buf[consumed..]) {
+                Ok(Some(reply)) => reply,
+                Ok(None) => break,
+                Err(e) => {
+                    tally.error(e.to_string(), now, &window);
+                    return tally;
+                }
+            };
+            let error = reply.error.map(|(a, b)| {
+                String::from_utf8_lossy(&buf[consumed + a..consumed + b]).into_owned()
+            });
+            consumed += reply.len;
+            let Some(scheduled) = conn.scheduled.borrow_mut().pop_front() else {
+                tally.error("a reply arrived for no request".into(), now, &window);
+                break;
+            };
+            match error {
+                Some(text) => tally.error(text, scheduled, &window),
+                None => {
+                    tally.bucket(now, window.start).0 += 1;
+                    if window.measures(scheduled) {
+                        tally.ok += 1;
+                        let latency = now.duration_since(scheduled).as_nanos() as u64;
+                        tally.hist.saturating_record(latency.max(1));
+                    }
+                }
+            }
+        }
+        let _ = buf.split_to(consumed);
+    }
+    let unanswered = conn
+        .scheduled
+        .borrow()
+        .iter()
+        .filter(|&&at| window.measures(at))
+        .count();
+    for _ in 0..unanswered {
+        tally.error("no reply within 5 s of the end".into(), window.end, &window);
+    }
+    tally
+}
+
+/// Asks `addr` for `CLUSTER SLOTS` (blocking: done once before the run starts).
+fn fetch_slot_map(addr: &str) -> Result<SlotMap, LoadError> {
+    let topology = |reason: String| LoadError::Topology {
+        addr: addr.to_string(),
+        reason,
+    };
+    let frame = crate::client::command(addr, &[b"CLUSTER", b"SLOTS"]).map_err(topology)?;
+    if let redraft_protocol::Frame::Error(text) = &frame {
+        return Err(topology(String::from_utf8_lossy(text).into_owned()));
+    }
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+    SlotMap::from_cluster_slots(&frame, host).map_err(topology)
+}

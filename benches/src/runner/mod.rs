@@ -1,0 +1,571 @@
+//! The side-by-side runner: for each workload group it starts a fresh redis-server and redraft,
+//! fills them identically, then runs every case several times, alternating the servers run by
+//! run so drift on a noisy machine hits both alike. Each run is one `redraft-load` process
+//! (pinned away from the servers); the runner reads the servers' CPU time and memory around it.
+//!
+//! - [`workloads`]: the case list (pure).
+//! - [`server`]: server processes and their `/proc` figures.
+
+pub mod server;
+pub mod workloads;
+
+use std::collections::BTreeMap;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use self::server::{Binaries, Server};
+use self::workloads::{CaseSpec, Group, Prefill, Scale};
+use crate::report::{
+    metric, Case, Report, RunResult, Sample, ServerKind, ServerRuns, Skipped, Validation,
+};
+
+/// Everything a runner invocation needs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub scale: Scale,
+    /// Repetitions of each case on each server.
+    pub runs: usize,
+    /// Seconds measured per run, and of warm-up before each.
+    pub duration: f64,
+    pub warmup: f64,
+    pub binaries: Binaries,
+    /// The `redraft-load` binary.
+    pub loadgen: PathBuf,
+    /// `taskset -c <cores>` for the load generator (and redis-benchmark), when pinning.
+    pub loadgen_cores: Option<String>,
+    /// Workload ids to run (`None` = all).
+    pub workloads: Option<Vec<String>>,
+    /// Also compare `redraft-load` with `redis-benchmark` on redis-server.
+    pub validate: bool,
+    /// The command line, recorded in the report.
+    pub command: String,
+}
+
+/// Runs every selected workload and returns the report (the caller writes it out).
+///
+/// # Errors
+/// A server that does not start, or a load generator that fails: a figure the runner cannot
+/// trust ends the run rather than being reported.
+pub fn run(config: &Config) -> Result<Report, String> {
+    let (groups, skips) = workloads::plan(config.scale, config.workloads.as_deref());
+    let mut report = Report {
+        command: config.command.clone(),
+        started: utc_now(),
+        git: git_describe(),
+        redis_version: redis_version(&config.binaries.redis),
+        machine: machine_facts(config),
+        cases: Vec::new(),
+        skipped: skips
+            .iter()
+            .map(|s| Skipped {
+                workload: s.workload.to_string(),
+                reason: s.reason.to_string(),
+            })
+            .collect(),
+        validation: Vec::new(),
+    };
+    for skip in &skips {
+        eprintln!("skip {}: {}", skip.workload, skip.reason);
+    }
+    for group in groups {
+        let cases = match group {
+            Group::Load { prefill, cases } => run_load_group(config, prefill.as_ref(), &cases)?,
+            Group::IdleConnections { workload, counts } => {
+                run_idle_connections(config, workload, &counts)?
+            }
+            Group::Memory {
+                workload,
+                name,
+                keys,
+                value_size,
+                ttl,
+            } => vec![run_memory(config, workload, &name, keys, value_size, ttl)?],
+        };
+        report.cases.extend(cases);
+    }
+    // Groups run in the order that keeps server restarts few; read them in workload order.
+    report.cases.sort_by(|a, b| a.workload.cmp(&b.workload));
+    if config.validate {
+        report.validation = validate(config)?;
+    }
+    Ok(report)
+}
+
+/// Both servers, in the order a repetition runs them: alternating, so neither always goes first.
+fn order(rep: usize) -> [ServerKind; 2] {
+    if rep.is_multiple_of(2) {
+        [ServerKind::Redis, ServerKind::Redraft]
+    } else {
+        [ServerKind::Redraft, ServerKind::Redis]
+    }
+}
+
+fn start_pair(config: &Config) -> Result<[Server; 2], String> {
+    Ok([
+        Server::start(ServerKind::Redis, &config.binaries)?,
+        Server::start(ServerKind::Redraft, &config.binaries)?,
+    ])
+}
+
+fn server_of(pair: &[Server; 2], kind: ServerKind) -> &Server {
+    &pair[kind as usize]
+}
+
+fn empty_runs() -> Vec<ServerRuns> {
+    ServerKind::ALL
+        .iter()
+        .map(|&server| ServerRuns {
+            server,
+            samples: Vec::new(),
+        })
+        .collect()
+}
+
+fn prefill(
+    config: &Config,
+    server: &Server,
+    fill: &Prefill,
+    ttl: Option<u64>,
+) -> Result<(), String> {
+    let mut args = vec![
+        "--load".to_string(),
+        "-r".into(),
+        fill.keys.to_string(),
+        "-d".into(),
+        fill.value_size.to_string(),
+        "-c".into(),
+        "50".into(),
+        "-P".into(),
+        "64".into(),
+    ];
+    if let Some(ttl) = ttl {
+        args.extend(["--ttl".into(), ttl.to_string()]);
+    }
+    let result = loadgen(config, &server.addr, &args, false)?;
+    if result.errors > 0 || result.requests != fill.keys {
+        return Err(format!(
+            "filling {} with {} keys: {} stored, {} errors ({})",
+            server.kind.name(),
+            fill.keys,
+            result.requests,
+            result.errors,
+            result.first_error.unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+fn run_load_group(
+    config: &Config,
+    fill: Option<&Prefill>,
+    specs: &[CaseSpec],
+) -> Result<Vec<Case>, String> {
+    let pair = start_pair(config)?;
+    if let Some(fill) = fill {
+        for server in &pair {
+            eprintln!(
+                "fill {}: {} keys of {} B",
+                server.kind.name(),
+                fill.keys,
+                fill.value_size
+            );
+            prefill(config, server, fill, None)?;
+        }
+    }
+    let mut cases = Vec::new();
+    for spec in specs {
+        let mut servers = empty_runs();
+        for rep in 0..config.runs {
+            for kind in order(rep) {
+                let server = server_of(&pair, kind);
+                let sample = measure_run(config, server, &spec.args)?;
+                eprintln!(
+                    "{:<40} {:<8} run {}/{}: {:>10.0} req/s  p50 {:>8.1} µs  p99 {:>8.1} µs  cpu {:.2} µs/req",
+                    spec.name,
+                    kind.name(),
+                    rep + 1,
+                    config.runs,
+                    sample.metrics[metric::THROUGHPUT],
+                    sample.metrics.get(metric::P50).copied().unwrap_or(0.0),
+                    sample.metrics.get(metric::P99).copied().unwrap_or(0.0),
+                    sample.metrics.get(metric::CPU_PER_REQUEST).copied().unwrap_or(0.0),
+                );
+                servers[kind as usize].samples.push(sample);
+            }
+        }
+        cases.push(Case {
+            workload: spec.workload.to_string(),
+            name: spec.name.clone(),
+            description: format!("redraft-load {}", spec.args.join(" ")),
+            servers,
+        });
+    }
+    Ok(cases)
+}
+
+/// One run of `args` against `server`, with the server's CPU time and memory around it.
+fn measure_run(config: &Config, server: &Server, args: &[String]) -> Result<Sample, String> {
+    let cpu_before = server.cpu_secs()?;
+    let run = loadgen(config, &server.addr, args, true)?;
+    let cpu_after = server.cpu_secs()?;
+    if run.requests == 0 {
+        return Err(format!(
+            "{}: no request succeeded ({})",
+            server.kind.name(),
+            run.first_error.clone().unwrap_or_default()
+        ));
+    }
+    // CPU covers the warm-up too, so divide by every reply of the run, not just measured ones.
+    let replies: u64 = run.timeline.iter().map(|p| p.ok + p.errors).sum();
+    let mut metrics = BTreeMap::new();
+    metrics.insert(metric::THROUGHPUT.to_string(), run.throughput);
+    metrics.insert(metric::P50.to_string(), run.latency.p50);
+    metrics.insert(metric::P99.to_string(), run.latency.p99);
+    metrics.insert(metric::P999.to_string(), run.latency.p999);
+    metrics.insert(metric::MAX.to_string(), run.latency.max);
+    if replies > 0 {
+        metrics.insert(
+            metric::CPU_PER_REQUEST.to_string(),
+            (cpu_after - cpu_before) * 1e6 / replies as f64,
+        );
+    }
+    metrics.insert(
+        metric::USED_MEMORY.to_string(),
+        server.used_memory()? as f64,
+    );
+    metrics.insert(metric::RSS.to_string(), server.rss_bytes()? as f64);
+    Ok(Sample {
+        metrics,
+        run: Some(run),
+    })
+}
+
+/// W5's memory side: RSS growth per idle connection (each opened and answered one PING).
+fn run_idle_connections(
+    config: &Config,
+    workload: &str,
+    counts: &[usize],
+) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
+    for &count in counts {
+        let mut servers = empty_runs();
+        for rep in 0..config.runs {
+            let pair = start_pair(config)?;
+            for kind in order(rep) {
+                let server = server_of(&pair, kind);
+                let before = server.rss_bytes()?;
+                let conns = open_idle(&server.addr, count)?;
+                server.settle();
+                let after = server.rss_bytes()?;
+                drop(conns);
+                let per_conn = after.saturating_sub(before) as f64 / count as f64;
+                eprintln!(
+                    "W5 idle c{count:<6} {:<8} run {}/{}: {:.0} B RSS per connection",
+                    kind.name(),
+                    rep + 1,
+                    config.runs,
+                    per_conn
+                );
+                let mut metrics = BTreeMap::new();
+                metrics.insert(metric::RSS_PER_CONNECTION.to_string(), per_conn);
+                servers[kind as usize]
+                    .samples
+                    .push(Sample { metrics, run: None });
+            }
+        }
+        cases.push(Case {
+            workload: workload.to_string(),
+            name: format!("{workload} idle c{count}"),
+            description: format!("{count} connections, each answered one PING, then idle"),
+            servers,
+        });
+    }
+    Ok(cases)
+}
+
+fn open_idle(addr: &str, count: usize) -> Result<Vec<TcpStream>, String> {
+    let mut conns = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut stream = TcpStream::connect(addr).map_err(|e| format!("connection {i}: {e}"))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        std::io::Write::write_all(&mut stream, b"*1\r\n$4\r\nPING\r\n")
+            .map_err(|e| format!("connection {i}: {e}"))?;
+        conns.push(stream);
+    }
+    for (i, stream) in conns.iter_mut().enumerate() {
+        match crate::client::read_frame(stream) {
+            Ok(redraft_protocol::Frame::Simple(_)) => {}
+            other => return Err(format!("connection {i}: PING got {other:?}")),
+        }
+    }
+    Ok(conns)
+}
+
+/// W6: fresh servers, `keys` keys loaded, growth of used_memory and RSS per key.
+fn run_memory(
+    config: &Config,
+    workload: &str,
+    name: &str,
+    keys: u64,
+    value_size: usize,
+    ttl: Option<u64>,
+) -> Result<Case, String> {
+    let mut servers = empty_runs();
+    let fill = Prefill { keys, value_size };
+    for rep in 0..config.runs {
+        let pair = start_pair(config)?;
+        for kind in order(rep) {
+            let server = server_of(&pair, kind);
+            let (used0, rss0) = (server.used_memory()?, server.rss_bytes()?);
+            prefill(config, server, &fill, ttl)?;
+            server.settle();
+            let (used1, rss1) = (server.used_memory()?, server.rss_bytes()?);
+            let per_key = |a: u64, b: u64| b.saturating_sub(a) as f64 / keys as f64;
+            let mut metrics = BTreeMap::new();
+            metrics.insert(
+                metric::USED_MEMORY_PER_KEY.to_string(),
+                per_key(used0, used1),
+            );
+            metrics.insert(metric::RSS_PER_KEY.to_string(), per_key(rss0, rss1));
+            eprintln!(
+                "{name:<40} {:<8} run {}/{}: {:.1} B/key used_memory, {:.1} B/key RSS",
+                kind.name(),
+                rep + 1,
+                config.runs,
+                metrics[metric::USED_MEMORY_PER_KEY],
+                metrics[metric::RSS_PER_KEY]
+            );
+            servers[kind as usize]
+                .samples
+                .push(Sample { metrics, run: None });
+        }
+    }
+    let ttl_text = ttl.map_or(String::new(), |t| format!(" --ttl {t}"));
+    Ok(Case {
+        workload: workload.to_string(),
+        name: name.to_string(),
+        description: format!(
+            "fresh server, redraft-load --load -r {keys} -d {value_size}{ttl_text}; growth of INFO used_memory and RSS per key"
+        ),
+        servers,
+    })
+}
+
+/// Runs `redraft-load --json` against `addr` and parses its result.
+fn loadgen(config: &Config, addr: &str, args: &[String], timed: bool) -> Result<RunResult, String> {
+    let mut command = pinned(&config.loadgen, config.loadgen_cores.as_deref());
+    command.args(["--addr", addr, "--json"]).args(args);
+    if timed {
+        command
+            .args(["--duration", &config.duration.to_string()])
+            .args(["--warmup", &config.warmup.to_string()]);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", config.loadgen.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "redraft-load {} failed ({}): {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("redraft-load output: {e}"))
+}
+
+fn pinned(program: &std::path::Path, cores: Option<&str>) -> Command {
+    match cores {
+        Some(cores) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cores]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+/// redis-benchmark and redraft-load on the same redis-server, same workloads, alternating:
+/// the load generator is only trustworthy if the two agree.
+fn validate(config: &Config) -> Result<Vec<Validation>, String> {
+    let redis = Server::start(ServerKind::Redis, &config.binaries)?;
+    let (keys, n_p1, n_p16) = match config.scale {
+        Scale::Full => (1_000_000u64, 300_000u64, 2_000_000u64),
+        Scale::Smoke => (10_000, 5_000, 20_000),
+    };
+    prefill(
+        config,
+        &redis,
+        &Prefill {
+            keys,
+            value_size: 16,
+        },
+        None,
+    )?;
+    let mut rows = Vec::new();
+    for (op, pipeline, requests) in [
+        ("set", 1, n_p1),
+        ("get", 1, n_p1),
+        ("set", 16, n_p16),
+        ("get", 16, n_p16),
+    ] {
+        let mut row = Validation {
+            name: format!("{} 16B P{pipeline} c50", op.to_uppercase()),
+            redis_benchmark: Vec::new(),
+            redraft_load: Vec::new(),
+        };
+        for _ in 0..config.runs {
+            let (host, port) = redis.addr.rsplit_once(':').expect("host:port");
+            let mut bench = pinned(
+                std::path::Path::new("redis-benchmark"),
+                config.loadgen_cores.as_deref(),
+            );
+            bench.args([
+                "-h",
+                host,
+                "-p",
+                port,
+                "-c",
+                "50",
+                "-P",
+                &pipeline.to_string(),
+            ]);
+            bench.args([
+                "-n",
+                &requests.to_string(),
+                "-r",
+                &keys.to_string(),
+                "-d",
+                "16",
+            ]);
+            bench.args(["-t", op, "--csv"]);
+            let output = bench
+                .output()
+                .map_err(|e| format!("cannot run redis-benchmark: {e}"))?;
+            let rps = parse_redis_benchmark_csv(&String::from_utf8_lossy(&output.stdout))
+                .ok_or_else(|| {
+                    format!(
+                        "redis-benchmark printed no result: {}",
+                        String::from_utf8_lossy(&output.stderr)
+                    )
+                })?;
+            row.redis_benchmark.push(rps);
+            let args = workloads::closed_loop_args(op, pipeline, 16, keys);
+            let ours = loadgen(config, &redis.addr, &args, true)?;
+            row.redraft_load.push(ours.throughput);
+            eprintln!(
+                "validate {:<18} redis-benchmark {:>10.0} req/s   redraft-load {:>10.0} req/s",
+                row.name, rps, ours.throughput
+            );
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The requests per second of the first result line of `redis-benchmark --csv`.
+pub fn parse_redis_benchmark_csv(text: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with("\"test\""))
+        .find_map(|line| line.split(',').nth(1)?.trim_matches('"').parse().ok())
+}
+
+fn utc_now() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+fn git_describe() -> String {
+    Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// `7.0.15` from `redis-server --version` ("Redis server v=7.0.15 sha=...").
+fn redis_version(binary: &std::path::Path) -> String {
+    let text = Command::new(binary)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    text.split_whitespace()
+        .find_map(|word| word.strip_prefix("v="))
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+fn machine_facts(config: &Config) -> BTreeMap<String, String> {
+    let mut facts = BTreeMap::new();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    facts.insert("cores".into(), cores.to_string());
+    if let Ok(meminfo) = std::fs::read_to_string("/proc/meminfo") {
+        if let Some(line) = meminfo.lines().next() {
+            facts.insert(
+                "memory".into(),
+                line.trim_start_matches("MemTotal:").trim().into(),
+            );
+        }
+    }
+    if let Ok(version) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
+        facts.insert("kernel".into(), version.trim().into());
+    }
+    if let Ok(cpuinfo) = std::fs::read_to_string("/proc/cpuinfo") {
+        if let Some(model) = cpuinfo.lines().find(|l| l.starts_with("model name")) {
+            facts.insert(
+                "cpu".into(),
+                model.split(':').nth(1).unwrap_or("").trim().into(),
+            );
+        }
+    }
+    facts.insert(
+        "server cores".into(),
+        config
+            .binaries
+            .server_cores
+            .clone()
+            .unwrap_or_else(|| "unpinned".into()),
+    );
+    facts.insert(
+        "load generator cores".into(),
+        config
+            .loadgen_cores
+            .clone()
+            .unwrap_or_else(|| "unpinned".into()),
+    );
+    facts.insert("runs per case".into(), config.runs.to_string());
+    facts.insert(
+        "seconds per run".into(),
+        format!("{} (+{} warm-up)", config.duration, config.warmup),
+    );
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_redis_benchmark_csv() {
+        let csv = "\"test\",\"rps\",\"avg_latency_ms\"\n\"SET\",\"224215.23\",\"3.225\"\n";
+        assert_eq!(parse_redis_benchmark_csv(csv), Some(224215.23));
+        assert_eq!(parse_redis_benchmark_csv(""), None);
+    }
+
+    #[test]
+    fn repetitions_alternate_which_server_goes_first() {
+        assert_eq!(order(0)[0], ServerKind::Redis);
+        assert_eq!(order(1)[0], ServerKind::Redraft);
+    }
+}

@@ -1,0 +1,331 @@
+//! The workloads W1–W9 as data: which servers' state each needs (a prefilled keyspace), and the
+//! load-generator arguments of each case. Pure, so the case list can be checked without servers.
+
+/// How big a run is: `Full` are the figures the docs quote; `Smoke` exercises every step in
+/// seconds (CI), with numbers that mean nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    Full,
+    Smoke,
+}
+
+/// Keys loaded into fresh servers before a group's cases run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prefill {
+    pub keys: u64,
+    pub value_size: usize,
+}
+
+/// One case: a load-generator invocation, minus the address and the timing arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseSpec {
+    pub workload: &'static str,
+    pub name: String,
+    /// `redraft-load` arguments, e.g. `["-c", "50", "-P", "1", "--mix", "get"]`.
+    pub args: Vec<String>,
+}
+
+/// Cases that share a pair of freshly started, identically prefilled servers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Group {
+    /// Load cases run back to back against the same servers.
+    Load {
+        prefill: Option<Prefill>,
+        cases: Vec<CaseSpec>,
+    },
+    /// W5's idle-connection memory: RSS growth for each connection count.
+    IdleConnections {
+        workload: &'static str,
+        counts: Vec<usize>,
+    },
+    /// W6: keys loaded into fresh servers, bytes per key.
+    Memory {
+        workload: &'static str,
+        name: String,
+        keys: u64,
+        value_size: usize,
+        ttl: Option<u64>,
+    },
+}
+
+/// A workload id with the reason it is not run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Skip {
+    pub workload: &'static str,
+    pub reason: &'static str,
+}
+
+/// Sizes that differ between the full and the smoke scale.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    keys: u64,
+    zipf_keys: u64,
+    memory_keys: u64,
+    conn_counts: &'static [usize],
+    rate: u64,
+}
+
+impl Scale {
+    fn sizes(self) -> Sizes {
+        match self {
+            Scale::Full => Sizes {
+                keys: 1_000_000,
+                zipf_keys: 10_000_000,
+                memory_keys: 10_000_000,
+                conn_counts: &[1, 50, 1_000, 10_000],
+                rate: 20_000,
+            },
+            Scale::Smoke => Sizes {
+                keys: 10_000,
+                zipf_keys: 20_000,
+                memory_keys: 20_000,
+                conn_counts: &[1, 50, 200],
+                rate: 2_000,
+            },
+        }
+    }
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// `redraft-load` arguments of a 50-connection closed-loop run of `op` (`set` or `get`).
+pub fn closed_loop_args(op: &str, pipeline: usize, value_size: usize, keys: u64) -> Vec<String> {
+    args(&[
+        "-c",
+        "50",
+        "-P",
+        &pipeline.to_string(),
+        "--mix",
+        op,
+        "-d",
+        &value_size.to_string(),
+        "-r",
+        &keys.to_string(),
+    ])
+}
+
+fn set_get_cases(
+    workload: &'static str,
+    pipeline: usize,
+    keys: u64,
+    value_size: usize,
+) -> Vec<CaseSpec> {
+    ["set", "get"]
+        .into_iter()
+        .map(|op| CaseSpec {
+            workload,
+            name: format!(
+                "{workload} {} {value_size}B P{pipeline} c50",
+                op.to_uppercase()
+            ),
+            args: closed_loop_args(op, pipeline, value_size, keys),
+        })
+        .collect()
+}
+
+/// Every group of the selected workloads (`None` = all), in run order, and the skipped ones.
+pub fn plan(scale: Scale, selected: Option<&[String]>) -> (Vec<Group>, Vec<Skip>) {
+    let sizes = scale.sizes();
+    let wanted =
+        |id: &str| selected.is_none_or(|list| list.iter().any(|w| w.eq_ignore_ascii_case(id)));
+    let mut groups = Vec::new();
+    for value_size in [16, 64] {
+        let prefill = Some(Prefill {
+            keys: sizes.keys,
+            value_size,
+        });
+        let mut cases = Vec::new();
+        if wanted("W1") {
+            cases.extend(set_get_cases("W1", 1, sizes.keys, value_size));
+        }
+        if wanted("W2") {
+            for pipeline in [16, 64] {
+                cases.extend(set_get_cases("W2", pipeline, sizes.keys, value_size));
+            }
+        }
+        if !cases.is_empty() {
+            groups.push(Group::Load { prefill, cases });
+        }
+    }
+    if wanted("W3") {
+        let cases = ["set", "get"]
+            .into_iter()
+            .map(|op| CaseSpec {
+                workload: "W3",
+                name: format!("W3 {} hot key P16 c50", op.to_uppercase()),
+                args: args(&["-c", "50", "-P", "16", "--mix", op, "-d", "16", "-r", "1"]),
+            })
+            .collect();
+        groups.push(Group::Load {
+            prefill: Some(Prefill {
+                keys: 1,
+                value_size: 16,
+            }),
+            cases,
+        });
+    }
+    if wanted("W4") {
+        groups.push(Group::Load {
+            prefill: Some(Prefill {
+                keys: sizes.zipf_keys,
+                value_size: 100,
+            }),
+            cases: vec![CaseSpec {
+                workload: "W4",
+                name: "W4 1:10 SET:GET zipf0.99 100B c200".into(),
+                args: args(&[
+                    "-c",
+                    "200",
+                    "-P",
+                    "1",
+                    "--mix",
+                    "1:10",
+                    "--zipf",
+                    "0.99",
+                    "-d",
+                    "100",
+                    "-r",
+                    &sizes.zipf_keys.to_string(),
+                ]),
+            }],
+        });
+    }
+    if wanted("W5") {
+        let rate = sizes.rate.to_string();
+        let cases = sizes
+            .conn_counts
+            .iter()
+            .map(|&conns| CaseSpec {
+                workload: "W5",
+                name: format!("W5 GET {}k/s c{conns}", sizes.rate / 1000),
+                args: args(&[
+                    "-c",
+                    &conns.to_string(),
+                    "--rate",
+                    &rate,
+                    "--mix",
+                    "get",
+                    "-d",
+                    "16",
+                    "-r",
+                    &sizes.keys.to_string(),
+                ]),
+            })
+            .collect();
+        groups.push(Group::Load {
+            prefill: Some(Prefill {
+                keys: sizes.keys,
+                value_size: 16,
+            }),
+            cases,
+        });
+        groups.push(Group::IdleConnections {
+            workload: "W5",
+            counts: sizes
+                .conn_counts
+                .iter()
+                .copied()
+                .filter(|&n| n >= 50)
+                .collect(),
+        });
+    }
+    if wanted("W6") {
+        for (ttl, label) in [(None, "no TTL"), (Some(100_000), "with TTL")] {
+            groups.push(Group::Memory {
+                workload: "W6",
+                name: format!("W6 {} keys 16B {label}", sizes.memory_keys),
+                keys: sizes.memory_keys,
+                value_size: 16,
+                ttl,
+            });
+        }
+    }
+    let skipped = [
+        Skip {
+            workload: "W7",
+            reason: "cluster mode (issue 7) has not landed: no 3-shard redraft to compare with \
+                     Redis Cluster",
+        },
+        Skip {
+            workload: "W8",
+            reason: "Raft replication (issue 4) has not landed: no 3-node group to compare with \
+                     standalone",
+        },
+        Skip {
+            workload: "W9",
+            reason: "automatic failover (issue 4) has not landed: no leader to kill",
+        },
+    ]
+    .into_iter()
+    .filter(|s| wanted(s.workload))
+    .collect();
+    (groups, skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case_names(groups: &[Group]) -> Vec<String> {
+        groups
+            .iter()
+            .flat_map(|g| match g {
+                Group::Load { cases, .. } => cases.iter().map(|c| c.name.clone()).collect(),
+                Group::IdleConnections { counts, .. } => {
+                    counts.iter().map(|n| format!("idle {n}")).collect()
+                }
+                Group::Memory { name, .. } => vec![name.clone()],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn full_plan_covers_every_workload_once() {
+        let (groups, skipped) = plan(Scale::Full, None);
+        let names = case_names(&groups);
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "case names must be unique: {names:?}"
+        );
+        // W1: 2 sizes × SET/GET; W2: 2 sizes × 2 depths × SET/GET; W3: 2; W4: 1; W5: 4 rates
+        // + 3 idle counts; W6: 2.
+        assert_eq!(names.len(), 4 + 8 + 2 + 1 + 7 + 2);
+        assert!(names.contains(&"W1 GET 64B P1 c50".to_string()));
+        assert!(names.contains(&"W5 GET 20k/s c10000".to_string()));
+        let ids: Vec<_> = skipped.iter().map(|s| s.workload).collect();
+        assert_eq!(ids, ["W7", "W8", "W9"]);
+    }
+
+    #[test]
+    fn selection_keeps_only_the_named_workloads() {
+        let selected = vec!["w3".to_string(), "W8".to_string()];
+        let (groups, skipped) = plan(Scale::Smoke, Some(&selected));
+        assert_eq!(
+            case_names(&groups),
+            ["W3 SET hot key P16 c50", "W3 GET hot key P16 c50"]
+        );
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].workload, "W8");
+    }
+
+    #[test]
+    fn get_cases_read_prefilled_keys() {
+        let (groups, _) = plan(Scale::Full, Some(&["W1".to_string()]));
+        for group in groups {
+            let Group::Load { prefill, cases } = group else {
+                panic!("W1 is a load group");
+            };
+            let prefill = prefill.unwrap();
+            for case in cases {
+                let keyspace = &case.args[case.args.iter().position(|a| a == "-r").unwrap() + 1];
+                assert_eq!(keyspace, &prefill.keys.to_string());
+            }
+        }
+    }
+}
