@@ -240,7 +240,10 @@ pub fn run(args: &LoadArgs, command: String) -> Result<RunResult, LoadError> {
         match handle.join().expect("load thread panicked") {
             Ok((tally, w)) => {
                 total.merge(tally);
-                window.get_or_insert(w);
+                // In --load mode each thread ends when its keys are done: the run ends with the
+                // last one.
+                let merged = window.get_or_insert(w);
+                merged.end = merged.end.max(w.end);
             }
             Err(e) => failure = Some(e),
         }
@@ -356,7 +359,7 @@ fn run_thread(
     let local = tokio::task::LocalSet::new();
     let tally = local.block_on(&runtime, async {
         match args.rate {
-            Some(rate) => open_loop(plan, conns, rate / threads as f64, window).await,
+            Some(rate) => open_loop(plan, conns, thread, rate / threads as f64, window).await,
             None => {
                 let tasks: Vec<_> = conns
                     .into_iter()
@@ -477,6 +480,12 @@ impl OpSource {
     }
 }
 
+/// The seed of random stream `index` (a connection, or an open-loop thread): distinct streams
+/// must not draw the same keys in lockstep.
+fn stream_seed(seed: u64, index: usize) -> u64 {
+    seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (index as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
 /// A closed-loop connection: batch, write, read every reply, repeat until the window ends.
 async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Window) -> Tally {
     let args = &plan.args;
@@ -488,9 +497,7 @@ async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Wi
             end: (next + per).min(args.keyspace),
         }
     } else {
-        OpSource::Random(SmallRng::seed_from_u64(
-            args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ index as u64,
-        ))
+        OpSource::Random(SmallRng::seed_from_u64(stream_seed(args.seed, index)))
     };
     let mut tally = Tally::new();
     // Requests to send again (after MOVED/ASK), with the node an ASK sent them to.
@@ -665,7 +672,13 @@ async fn read_replies(
 /// The open loop of one thread: a pacer schedules requests at fixed intervals onto the
 /// connections round-robin; each connection writes what it was given and matches replies, in
 /// order, to their scheduled times.
-async fn open_loop(plan: &Arc<Plan>, conns: Vec<NodeConns>, rate: f64, window: Window) -> Tally {
+async fn open_loop(
+    plan: &Arc<Plan>,
+    conns: Vec<NodeConns>,
+    thread: usize,
+    rate: f64,
+    window: Window,
+) -> Tally {
     let interval = Duration::from_secs_f64(1.0 / rate);
     let mut shared = Vec::with_capacity(conns.len());
     let mut readers = Vec::with_capacity(conns.len());
@@ -679,6 +692,7 @@ async fn open_loop(plan: &Arc<Plan>, conns: Vec<NodeConns>, rate: f64, window: W
             scheduled: RefCell::new(VecDeque::new()),
             wake: Notify::new(),
             done: Cell::new(false),
+            finished: Notify::new(),
         });
         tokio::task::spawn_local(open_writer(open.clone(), write));
         readers.push(tokio::task::spawn_local(open_reader(
@@ -688,7 +702,7 @@ async fn open_loop(plan: &Arc<Plan>, conns: Vec<NodeConns>, rate: f64, window: W
         )));
         shared.push(open);
     }
-    let mut rng = SmallRng::seed_from_u64(plan.args.seed);
+    let mut rng = SmallRng::seed_from_u64(stream_seed(plan.args.seed, thread));
     let mut next = window.start;
     let mut k = 0usize;
     // Pacing: sleep on the timer while the next request is more than 2 ms away (the timer is
@@ -721,6 +735,7 @@ async fn open_loop(plan: &Arc<Plan>, conns: Vec<NodeConns>, rate: f64, window: W
     for conn in &shared {
         conn.done.set(true);
         conn.wake.notify_one();
+        conn.finished.notify_one();
     }
     let mut tally = Tally::new();
     for reader in readers {
@@ -736,8 +751,12 @@ struct OpenConn {
     pending: RefCell<Vec<u8>>,
     /// When each written-or-pending request was scheduled, oldest first.
     scheduled: RefCell<VecDeque<Instant>>,
+    /// The pacer has queued requests for the writer.
     wake: Notify,
+    /// The pacer has scheduled its last request.
     done: Cell<bool>,
+    /// Wakes the reader at the end so it stops once every reply is in, not at the grace deadline.
+    finished: Notify,
 }
 
 async fn open_writer(conn: Rc<OpenConn>, mut write: tokio::net::tcp::OwnedWriteHalf) {
@@ -750,6 +769,9 @@ async fn open_writer(conn: Rc<OpenConn>, mut write: tokio::net::tcp::OwnedWriteH
         }
         out.clear();
         if conn.done.get() {
+            // Dropping the write half would send FIN and the server would close the connection
+            // under the reader's feet; leave the socket open until the reader is done with it.
+            write.forget();
             return;
         }
     }
@@ -771,8 +793,13 @@ async fn open_reader(
         if conn.done.get() && conn.scheduled.borrow().is_empty() {
             break;
         }
-        let n = match tokio::time::timeout_at(deadline.into(), read.read_buf(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => n,
+        // `read_buf` is cancel-safe: when the pacer's end-of-run signal wins, nothing is lost.
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout_at(deadline.into(), read.read_buf(&mut buf)) => outcome,
+            () = conn.finished.notified() => continue,
+        };
+        match outcome {
+            Ok(Ok(n)) if n > 0 => {}
             Ok(Ok(_)) => {
                 tally.error(
                     "connection closed by the server".into(),
@@ -788,7 +815,6 @@ async fn open_reader(
             // Only reached after the window: the deadline is past it.
             Err(_) => break,
         };
-        debug_assert!(n > 0);
         let now = Instant::now();
         let mut consumed = 0;
         loop {
