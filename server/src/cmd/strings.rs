@@ -353,9 +353,12 @@ fn set_generic(
     } else {
         None
     };
-    let found = ctx.find(key).is_some();
-    if (nx && found) || (xx && !found) {
-        return old.unwrap_or(abort_reply);
+    // Plain SET skips this lookup: `Ctx::set` finds the key anyway.
+    if nx || xx {
+        let found = ctx.find(key).is_some();
+        if (nx && found) || (xx && !found) {
+            return old.unwrap_or(abort_reply);
+        }
     }
     ctx.set(key, Value::string(value), ttl);
     old.unwrap_or(ok_reply)
