@@ -92,6 +92,8 @@ pub enum LoadError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("connection to {addr} does not answer: {reason}")]
+    Handshake { addr: String, reason: String },
     #[error("CLUSTER SLOTS from {addr}: {reason}")]
     Topology { addr: String, reason: String },
     #[error("runtime: {0}")]
@@ -357,28 +359,36 @@ fn run_thread(
         }
     };
     let local = tokio::task::LocalSet::new();
-    let tally = local.block_on(&runtime, async {
+    // One tally per thread, shared by its connections: a histogram is a few hundred KiB, too
+    // much to give each of 10k connections its own.
+    let tally = Rc::new(RefCell::new(Tally::new()));
+    local.block_on(&runtime, async {
         match args.rate {
-            Some(rate) => open_loop(plan, conns, thread, rate / threads as f64, window).await,
+            Some(rate) => {
+                open_loop(plan, conns, thread, rate / threads as f64, window, &tally).await
+            }
             None => {
                 let tasks: Vec<_> = conns
                     .into_iter()
                     .zip(&mine)
                     .map(|(conns, &index)| {
                         let plan = plan.clone();
+                        let tally = tally.clone();
                         tokio::task::spawn_local(async move {
-                            closed_loop(&plan, conns, index, window).await
+                            closed_loop(&plan, conns, index, window, &tally).await
                         })
                     })
                     .collect();
-                let mut tally = Tally::new();
                 for task in tasks {
-                    tally.merge(task.await.expect("connection task panicked"));
+                    task.await.expect("connection task panicked");
                 }
-                tally
             }
         }
     });
+    let tally = Rc::try_unwrap(tally)
+        .ok()
+        .expect("every task has finished")
+        .into_inner();
     let end = if args.load {
         Instant::now()
     } else {
@@ -405,12 +415,55 @@ impl NodeConn {
                 source,
             })?;
         stream.set_nodelay(true).ok();
-        Ok(NodeConn {
+        let mut conn = NodeConn {
             stream,
-            read: BytesMut::with_capacity(64 * 1024),
-            write: Vec::with_capacity(64 * 1024),
+            read: BytesMut::with_capacity(16 * 1024),
+            write: Vec::with_capacity(16 * 1024),
             inflight: VecDeque::new(),
-        })
+        };
+        // A connection counts as open once the server has answered on it. Without this, a server
+        // still working through a connection storm (10k connects) would be measured as slow
+        // requests, and a full accept queue as seconds of SYN retransmits.
+        let handshake = tokio::time::timeout(Duration::from_secs(30), conn.ping()).await;
+        match handshake {
+            Ok(Ok(())) => Ok(conn),
+            Ok(Err(reason)) => Err(LoadError::Handshake {
+                addr: addr.to_string(),
+                reason,
+            }),
+            Err(_) => Err(LoadError::Handshake {
+                addr: addr.to_string(),
+                reason: "no reply to PING within 30 s".into(),
+            }),
+        }
+    }
+
+    async fn ping(&mut self) -> Result<(), String> {
+        self.stream
+            .write_all(b"*1\r\n$4\r\nPING\r\n")
+            .await
+            .map_err(|e| e.to_string())?;
+        loop {
+            if let Some(reply) = scan(&self.read).map_err(|e| e.to_string())? {
+                let text = String::from_utf8_lossy(&self.read[..reply.len])
+                    .trim()
+                    .to_string();
+                let _ = self.read.split_to(reply.len);
+                return match reply.error {
+                    None => Ok(()),
+                    Some(_) => Err(format!("PING replied {text}")),
+                };
+            }
+            if self
+                .stream
+                .read_buf(&mut self.read)
+                .await
+                .map_err(|e| e.to_string())?
+                == 0
+            {
+                return Err("closed by the server".into());
+            }
+        }
     }
 }
 
@@ -487,7 +540,13 @@ fn stream_seed(seed: u64, index: usize) -> u64 {
 }
 
 /// A closed-loop connection: batch, write, read every reply, repeat until the window ends.
-async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Window) -> Tally {
+async fn closed_loop(
+    plan: &Plan,
+    mut conns: NodeConns,
+    index: usize,
+    window: Window,
+    tally: &RefCell<Tally>,
+) {
     let args = &plan.args;
     let mut source = if args.load {
         let per = args.keyspace.div_ceil(args.connections as u64);
@@ -499,7 +558,6 @@ async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Wi
     } else {
         OpSource::Random(SmallRng::seed_from_u64(stream_seed(args.seed, index)))
     };
-    let mut tally = Tally::new();
     // Requests to send again (after MOVED/ASK), with the node an ASK sent them to.
     let mut retry: Vec<(Op, Option<u16>)> = Vec::new();
     let single = conns.map.nodes().len() == 1 && !args.cluster;
@@ -530,7 +588,7 @@ async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Wi
                 (None, false) => conns.map.node_for_key(&key_name(op.key)),
             };
             let Some(node) = node else {
-                tally.error(
+                tally.borrow_mut().error(
                     "CLUSTERDOWN no node serves the slot".into(),
                     sent_at,
                     &window,
@@ -538,7 +596,11 @@ async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Wi
                 continue;
             };
             let Some(conn) = conns.node(node).await else {
-                tally.error(format!("cannot connect to node {node}"), sent_at, &window);
+                tally.borrow_mut().error(
+                    format!("cannot connect to node {node}"),
+                    sent_at,
+                    &window,
+                );
                 continue;
             };
             plan.encoder.encode(op, ask.is_some(), &mut conn.write);
@@ -564,20 +626,23 @@ async fn closed_loop(plan: &Plan, mut conns: NodeConns, index: usize, window: Wi
             let written = conn.stream.write_all(&conn.write).await;
             conn.write.clear();
             if let Err(e) = written {
-                drop_node(&mut conns, node, &mut tally, &window, &e.to_string());
+                drop_node(
+                    &mut conns,
+                    node,
+                    &mut tally.borrow_mut(),
+                    &window,
+                    &e.to_string(),
+                );
             }
         }
         for &node in &used {
-            if let Err(e) = read_replies(
-                plan, &mut conns, node, sent_at, &window, &mut tally, &mut retry,
-            )
-            .await
+            if let Err(e) =
+                read_replies(plan, &mut conns, node, sent_at, &window, tally, &mut retry).await
             {
-                drop_node(&mut conns, node, &mut tally, &window, &e);
+                drop_node(&mut conns, node, &mut tally.borrow_mut(), &window, &e);
             }
         }
     }
-    tally
 }
 
 /// Forgets a broken connection; its unanswered requests count as errors.
@@ -597,7 +662,7 @@ async fn read_replies(
     node: u16,
     sent_at: Instant,
     window: &Window,
-    tally: &mut Tally,
+    tally: &RefCell<Tally>,
     retry: &mut Vec<(Op, Option<u16>)>,
 ) -> Result<(), String> {
     let Some(conn) = conns.nodes[node as usize].as_mut() else {
@@ -616,6 +681,7 @@ async fn read_replies(
             return Err("closed by the server".into());
         }
         let now = Instant::now();
+        let mut tally = tally.borrow_mut();
         let latency = now.duration_since(sent_at).as_nanos() as u64;
         let mut consumed = 0;
         while let Some(reply) =
@@ -652,6 +718,7 @@ async fn read_replies(
         }
         let _ = conn.read.split_to(consumed);
     }
+    let mut tally = tally.borrow_mut();
     for (op, redirect) in redirects {
         match redirect {
             Redirect::Moved { slot, addr } => {
@@ -678,7 +745,8 @@ async fn open_loop(
     thread: usize,
     rate: f64,
     window: Window,
-) -> Tally {
+    tally: &Rc<RefCell<Tally>>,
+) {
     let interval = Duration::from_secs_f64(1.0 / rate);
     let mut shared = Vec::with_capacity(conns.len());
     let mut readers = Vec::with_capacity(conns.len());
@@ -699,6 +767,7 @@ async fn open_loop(
             open.clone(),
             read,
             window,
+            tally.clone(),
         )));
         shared.push(open);
     }
@@ -737,11 +806,9 @@ async fn open_loop(
         conn.wake.notify_one();
         conn.finished.notify_one();
     }
-    let mut tally = Tally::new();
     for reader in readers {
-        tally.merge(reader.await.expect("reader task panicked"));
+        reader.await.expect("reader task panicked");
     }
-    tally
 }
 
 /// One open-loop connection's shared state (the pacer, its writer and its reader share it on
@@ -785,8 +852,8 @@ async fn open_reader(
     conn: Rc<OpenConn>,
     mut read: tokio::net::tcp::OwnedReadHalf,
     window: Window,
-) -> Tally {
-    let mut tally = Tally::new();
+    tally: Rc<RefCell<Tally>>,
+) {
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let deadline = window.end + OPEN_GRACE;
     loop {
@@ -801,7 +868,7 @@ async fn open_reader(
         match outcome {
             Ok(Ok(n)) if n > 0 => {}
             Ok(Ok(_)) => {
-                tally.error(
+                tally.borrow_mut().error(
                     "connection closed by the server".into(),
                     Instant::now(),
                     &window,
@@ -809,13 +876,16 @@ async fn open_reader(
                 break;
             }
             Ok(Err(e)) => {
-                tally.error(format!("connection lost: {e}"), Instant::now(), &window);
+                tally
+                    .borrow_mut()
+                    .error(format!("connection lost: {e}"), Instant::now(), &window);
                 break;
             }
             // Only reached after the window: the deadline is past it.
             Err(_) => break,
         };
         let now = Instant::now();
+        let mut tally = tally.borrow_mut();
         let mut consumed = 0;
         loop {
             let reply = match scan(&buf[consumed..]) {
@@ -823,7 +893,7 @@ async fn open_reader(
                 Ok(None) => break,
                 Err(e) => {
                     tally.error(e.to_string(), now, &window);
-                    return tally;
+                    return;
                 }
             };
             let error = reply.error.map(|(a, b)| {
@@ -855,9 +925,10 @@ async fn open_reader(
         .filter(|&&at| window.measures(at))
         .count();
     for _ in 0..unanswered {
-        tally.error("no reply within 5 s of the end".into(), window.end, &window);
+        tally
+            .borrow_mut()
+            .error("no reply within 5 s of the end".into(), window.end, &window);
     }
-    tally
 }
 
 /// Asks `addr` for `CLUSTER SLOTS` (blocking: done once before the run starts).

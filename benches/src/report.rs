@@ -170,6 +170,12 @@ pub struct Validation {
     pub name: String,
     pub redis_benchmark: Vec<f64>,
     pub redraft_load: Vec<f64>,
+    /// Each tool's CPU time over its run time (1.0 = one core saturated: the tool, not the
+    /// server, limited the run).
+    #[serde(default)]
+    pub redis_benchmark_cpu: Vec<f64>,
+    #[serde(default)]
+    pub redraft_load_cpu: Vec<f64>,
 }
 
 /// Median, minimum and maximum of one metric over a server's samples of a case.

@@ -75,13 +75,18 @@ pub fn markdown(report: &Report) -> String {
             ) else {
                 continue;
             };
+            let cpu = |values: &[f64]| {
+                Spread::of(values).map_or("-".into(), |s| format!("{:.0}%", s.median * 100.0))
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.2} |",
+                "| {} | {} | {} | {:.2} | {} | {} |",
                 row.name,
                 spread_cell(a, fmt_count),
                 spread_cell(b, fmt_count),
-                b.median / a.median
+                b.median / a.median,
+                cpu(&row.redis_benchmark_cpu),
+                cpu(&row.redraft_load_cpu)
             );
         }
         out.push('\n');
@@ -235,6 +240,8 @@ mod tests {
                 name: "SET".into(),
                 redis_benchmark: vec![100.0, 110.0],
                 redraft_load: vec![100.0, 100.0],
+                redis_benchmark_cpu: vec![0.97],
+                redraft_load_cpu: vec![],
             }],
         };
         let text = markdown(&report);
@@ -250,7 +257,7 @@ mod tests {
         );
         assert!(text.contains("- W7: no cluster"));
         assert!(
-            text.contains("| SET | 105 (100–110) | 100 (100–100) | 0.95 |"),
+            text.contains("| SET | 105 (100–110) | 100 (100–100) | 0.95 | 97% | - |"),
             "{text}"
         );
         assert!(

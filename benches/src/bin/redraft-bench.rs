@@ -2,10 +2,11 @@
 //! writes `results.json`, `summary.md` and PNG plots into one directory. `benches/run` builds the
 //! binaries and calls this.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use redraft_bench::report::Report;
 use redraft_bench::runner::server::Binaries;
 use redraft_bench::runner::workloads::Scale;
 use redraft_bench::runner::{self, Config};
@@ -48,10 +49,19 @@ struct Cli {
     /// The redis-server binary (default: redis-server on PATH).
     #[arg(long, default_value = "redis-server")]
     redis: PathBuf,
+    /// Measure nothing: redraw summary.md and the plots from DIR/results.json.
+    #[arg(long, value_name = "DIR")]
+    render: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(dir) = &cli.render {
+        let json = dir.join("results.json");
+        let text = std::fs::read_to_string(&json).with_context(|| json.display().to_string())?;
+        let report = serde_json::from_str(&text).with_context(|| json.display().to_string())?;
+        return write_outputs(&report, dir);
+    }
     let scale = if cli.smoke { Scale::Smoke } else { Scale::Full };
     let here = std::env::current_exe()?
         .parent()
@@ -116,15 +126,22 @@ fn main() -> anyhow::Result<()> {
     };
 
     let report = runner::run(&config).map_err(anyhow::Error::msg)?;
-    let json = out.join("results.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
-    let text = summary::markdown(&report);
-    std::fs::write(out.join("summary.md"), &text)?;
-    let plots = plot::write_plots(&report, &out)?;
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
     // Server logs and data are scratch; the results are what the directory is for.
     let _ = std::fs::remove_dir_all(&work);
+    write_outputs(&report, &out)
+}
+
+/// Writes `summary.md` and the plots for `report` into `dir` and prints the summary.
+fn write_outputs(report: &Report, dir: &Path) -> anyhow::Result<()> {
+    let text = summary::markdown(report);
+    std::fs::write(dir.join("summary.md"), &text)?;
+    let plots = plot::write_plots(report, dir)?;
     println!("{text}");
-    println!("results: {}", json.display());
+    println!("results: {}", dir.join("results.json").display());
     for path in plots {
         println!("plot: {}", path.display());
     }

@@ -417,6 +417,8 @@ fn validate(config: &Config) -> Result<Vec<Validation>, String> {
             name: format!("{} 16B P{pipeline} c50", op.to_uppercase()),
             redis_benchmark: Vec::new(),
             redraft_load: Vec::new(),
+            redis_benchmark_cpu: Vec::new(),
+            redraft_load_cpu: Vec::new(),
         };
         for _ in 0..config.runs {
             let (host, port) = redis.addr.rsplit_once(':').expect("host:port");
@@ -443,9 +445,11 @@ fn validate(config: &Config) -> Result<Vec<Validation>, String> {
                 "16",
             ]);
             bench.args(["-t", op, "--csv"]);
+            let cpu_before = children_cpu_secs();
             let output = bench
                 .output()
                 .map_err(|e| format!("cannot run redis-benchmark: {e}"))?;
+            let bench_cpu = children_cpu_secs() - cpu_before;
             let rps = parse_redis_benchmark_csv(&String::from_utf8_lossy(&output.stdout))
                 .ok_or_else(|| {
                     format!(
@@ -454,17 +458,40 @@ fn validate(config: &Config) -> Result<Vec<Validation>, String> {
                     )
                 })?;
             row.redis_benchmark.push(rps);
+            // Busy share of one core: a load generator near 1.0 is measuring itself.
+            row.redis_benchmark_cpu
+                .push(bench_cpu / (requests as f64 / rps.max(1.0)));
             let args = workloads::closed_loop_args(op, pipeline, 16, keys);
+            let cpu_before = children_cpu_secs();
             let ours = loadgen(config, &redis.addr, &args, true)?;
+            let ours_cpu = children_cpu_secs() - cpu_before;
             row.redraft_load.push(ours.throughput);
+            row.redraft_load_cpu
+                .push(ours_cpu / (config.duration + config.warmup));
             eprintln!(
-                "validate {:<18} redis-benchmark {:>10.0} req/s   redraft-load {:>10.0} req/s",
-                row.name, rps, ours.throughput
+                "validate {:<18} redis-benchmark {:>10.0} req/s (cpu {:.2})   redraft-load {:>10.0} req/s (cpu {:.2})",
+                row.name,
+                rps,
+                row.redis_benchmark_cpu.last().unwrap_or(&0.0),
+                ours.throughput,
+                row.redraft_load_cpu.last().unwrap_or(&0.0),
             );
         }
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// User plus system CPU seconds of every child process that has exited and been waited for.
+fn children_cpu_secs() -> f64 {
+    // SAFETY: getrusage with a valid pointer to a zeroed local struct.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// The requests per second of the first result line of `redis-benchmark --csv`.
