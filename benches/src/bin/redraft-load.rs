@@ -3,7 +3,10 @@
 //! `--json`, the full result (latency percentiles and CDF, timeline).
 
 use clap::Parser;
+use std::io::Write;
+
 use redraft_bench::load::{run, LoadArgs};
+use redraft_bench::report::RunResult;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -23,27 +26,36 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let result = run(&cli.load, command)?;
-    if cli.json {
-        println!("{}", serde_json::to_string(&result)?);
-        return Ok(());
+    // A reader that stops early (`| head -1`) is not an error worth a panic.
+    let _ = print(&result, cli.json);
+    Ok(())
+}
+
+fn print(result: &RunResult, json: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        return writeln!(out, "{}", serde_json::to_string(result)?);
     }
     let l = &result.latency;
-    println!(
+    writeln!(
+        out,
         "{} requests in {:.2} s: {:.0} requests/s",
         result.requests, result.elapsed_secs, result.throughput
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "latency µs: p50 {:.1}  p90 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}  mean {:.1}",
         l.p50, l.p90, l.p99, l.p999, l.max, l.mean
-    );
+    )?;
     if result.errors > 0 || result.moved > 0 || result.ask > 0 {
-        println!(
+        writeln!(
+            out,
             "errors {}  moved {}  ask {}  first error: {}",
             result.errors,
             result.moved,
             result.ask,
             result.first_error.as_deref().unwrap_or("-")
-        );
+        )?;
     }
     Ok(())
 }
