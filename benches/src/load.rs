@@ -312,7 +312,7 @@ fn summarise(args: &LoadArgs, command: String, total: Tally, window: Window) -> 
         } else {
             0.0
         },
-        target_rate: if args.load { None } else { args.rate },
+        target_rate: args.rate,
         latency,
         cdf,
         timeline,

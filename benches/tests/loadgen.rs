@@ -8,7 +8,6 @@
 //! assertions are bounds that a correct generator meets on a slow, loaded two-core machine.
 
 use std::fs::{self, File};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +17,7 @@ use std::time::{Duration, Instant};
 use redraft_bench::client;
 use redraft_bench::report::RunResult;
 use redraft_protocol::Frame;
+use redraft_tests::{probe_free_port, RedisOracle};
 
 const LOADGEN: &str = env!("CARGO_BIN_EXE_redraft-load");
 
@@ -30,7 +30,7 @@ const FIRST_KEY: &str = "key:000000000000";
 const LAST_KEY: &str = "key:000000004999";
 
 // ---------------------------------------------------------------------------------------------
-// Harness: temp dirs, bounded subprocesses, redis-server guards.
+// Harness: bounded subprocesses, and queries of a redis-server.
 // ---------------------------------------------------------------------------------------------
 
 /// A directory removed when dropped.
@@ -57,14 +57,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
-}
-
-/// A port nothing listens on right now (the OS picks it; the listener is dropped at once).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
-        .port()
 }
 
 /// Calls `done` every 50 ms until it says yes; panics after `limit`.
@@ -188,82 +180,32 @@ fn redis_cli(args: &[&str], limit: Duration) -> Finished {
     Bounded::spawn("redis-cli", args, limit).wait()
 }
 
-/// A redis-server on a free port in its own temp dir, killed when dropped.
-struct Redis {
-    child: Child,
-    port: u16,
-    dir: TempDir,
-}
+/// A redis-server from the integration-test harness (its own port and temp dir, killed when
+/// dropped), with the queries these tests make of it.
+struct Redis(RedisOracle);
 
 impl Redis {
     fn start() -> Redis {
-        Redis::start_with(|_| Vec::new())
+        Redis(RedisOracle::start())
     }
 
     /// A cluster-enabled node with its own bus port (Redis 7 `cluster-port`, so the bus port
-    /// need not be port + 10000, which may be above 65535 or taken).
+    /// need not be port + 10000, which may be above 65535 or taken). Each node runs in its own
+    /// directory, so they can share the config file name.
     fn start_cluster_node() -> Redis {
-        Redis::start_with(|port| {
-            vec![
-                "--cluster-enabled".into(),
-                "yes".into(),
-                "--cluster-config-file".into(),
-                format!("nodes-{port}.conf"),
-                "--cluster-port".into(),
-                free_port().to_string(),
-            ]
-        })
-    }
-
-    /// Starts a server with `extra(port)` arguments; tries other ports if one was taken between
-    /// [`free_port`] and the server's bind.
-    fn start_with(extra: impl Fn(u16) -> Vec<String>) -> Redis {
-        let mut failures = Vec::new();
-        for _ in 0..5 {
-            let port = free_port();
-            let dir = TempDir::new("redis");
-            let log = File::create(dir.path().join("redis.log")).expect("create redis.log");
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--dir"])
-                .arg(dir.path())
-                .args(extra(port))
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("clone log handle"))
-                .stderr(log)
-                .spawn()
-                .expect("start redis-server (is it installed?)");
-            let mut redis = Redis { child, port, dir };
-            match redis.wait_ready(Duration::from_secs(10)) {
-                Ok(()) => return redis,
-                Err(why) => failures.push(why),
-            }
-        }
-        panic!("redis-server did not start: {failures:#?}");
-    }
-
-    fn wait_ready(&mut self, limit: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                let log = fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default();
-                return Err(format!("port {}: exited with {status}: {log}", self.port));
-            }
-            if let Ok(Frame::Simple(pong)) = client::command(&self.addr(), &[b"PING"]) {
-                if pong == "PONG" {
-                    return Ok(());
-                }
-            }
-            if Instant::now() >= deadline {
-                return Err(format!("port {}: no PONG within {limit:?}", self.port));
-            }
-            sleep(Duration::from_millis(20));
-        }
+        let bus_port = probe_free_port().to_string();
+        Redis(RedisOracle::start_with(&[
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-port",
+            &bus_port,
+        ]))
     }
 
     fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        self.0.addr()
     }
 
     fn command(&self, args: &[&str]) -> Frame {
@@ -312,21 +254,10 @@ impl Redis {
     }
 
     fn signal(&self, signal: libc::c_int) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("pid fits pid_t");
+        let pid = libc::pid_t::try_from(self.0.pid()).expect("pid fits pid_t");
         // SAFETY: kill(2) only sends a signal to our own child process; no memory is involved.
         let rc = unsafe { libc::kill(pid, signal) };
         assert_eq!(rc, 0, "kill({pid}, {signal})");
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        // A test that failed during a stall leaves the server stopped; SIGKILL works either way,
-        // the SIGCONT only keeps the order of events obvious.
-        // SAFETY: as in `signal`.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGCONT) };
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -115,7 +115,7 @@ fn make_temp_dir(name: &str) -> PathBuf {
 }
 
 /// A port that was free a moment ago (bind `127.0.0.1:0`, read it, drop the listener).
-fn probe_free_port() -> u16 {
+pub fn probe_free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local_addr").port()
 }

@@ -97,12 +97,12 @@ fn main() -> anyhow::Result<()> {
         (None, None)
     };
     let out = cli.out.clone().unwrap_or_else(|| {
-        let stamp = std::process::Command::new("date")
-            .args(["-u", "+%Y%m%dT%H%M%SZ"])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_else(|_| "latest".into());
-        PathBuf::from("benches/results").join(stamp)
+        let stamp = runner::utc_now("+%Y%m%dT%H%M%SZ");
+        PathBuf::from("benches/results").join(if stamp.is_empty() {
+            "latest".into()
+        } else {
+            stamp
+        })
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let work = out.join("servers");

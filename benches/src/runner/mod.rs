@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use self::server::{Binaries, Server};
+use self::server::{pinned, Binaries, Server};
 use self::workloads::{CaseSpec, Group, Prefill, Scale};
 use crate::report::{
     metric, Case, Report, RunResult, Sample, ServerKind, ServerRuns, Skipped, Validation,
@@ -52,7 +52,7 @@ pub fn run(config: &Config) -> Result<Report, String> {
     let (groups, skips) = workloads::plan(config.scale, config.workloads.as_deref());
     let mut report = Report {
         command: config.command.clone(),
-        started: utc_now(),
+        started: utc_now("+%Y-%m-%dT%H:%M:%SZ"),
         git: git_describe(),
         redis_version: redis_version(&config.binaries.redis),
         machine: machine_facts(config),
@@ -378,17 +378,6 @@ fn loadgen(config: &Config, addr: &str, args: &[String], timed: bool) -> Result<
     serde_json::from_slice(&output.stdout).map_err(|e| format!("redraft-load output: {e}"))
 }
 
-fn pinned(program: &std::path::Path, cores: Option<&str>) -> Command {
-    match cores {
-        Some(cores) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", cores]).arg(program);
-            c
-        }
-        None => Command::new(program),
-    }
-}
-
 /// redis-benchmark and redraft-load on the same redis-server, same workloads, alternating:
 /// the load generator is only trustworthy if the two agree.
 fn validate(config: &Config) -> Result<Vec<Validation>, String> {
@@ -501,9 +490,10 @@ pub fn parse_redis_benchmark_csv(text: &str) -> Option<f64> {
         .find_map(|line| line.split(',').nth(1)?.trim_matches('"').parse().ok())
 }
 
-fn utc_now() -> String {
+/// The current UTC time in `date` format `format` (e.g. `+%Y-%m-%dT%H:%M:%SZ`).
+pub fn utc_now(format: &str) -> String {
     Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .args(["-u", format])
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())

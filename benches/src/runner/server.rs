@@ -3,7 +3,7 @@
 //! `/proc/PID/status` and `used_memory` from `INFO`.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,14 +42,7 @@ impl Server {
             ServerKind::Redis => &binaries.redis,
             ServerKind::Redraft => &binaries.redraft,
         };
-        let mut command = match &binaries.server_cores {
-            Some(cores) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", cores]).arg(program);
-                c
-            }
-            None => Command::new(program),
-        };
+        let mut command = pinned(program, binaries.server_cores.as_deref());
         // The same settings for both: no persistence, room for W5's 10k connections.
         command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -152,6 +145,18 @@ impl Drop for Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// `program` as a command, under `taskset -c <cores>` when pinning.
+pub fn pinned(program: &Path, cores: Option<&str>) -> Command {
+    match cores {
+        Some(cores) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cores]).arg(program);
+            c
+        }
+        None => Command::new(program),
     }
 }
 

@@ -17,6 +17,9 @@ use crate::state::unix_ms;
 const CONN: &[&str] = &["connection", "fast"];
 const CONN_SLOW: &[&str] = &["connection", "slow"];
 const CLIENT_ADMIN: &[&str] = &["admin", "slow", "dangerous", "connection"];
+/// Flags of the commands a client may send before it has authenticated (HELLO, AUTH, QUIT,
+/// RESET), as Redis flags them.
+const BEFORE_AUTH: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
 
 const fn session(
     name: &'static str,
@@ -35,35 +38,11 @@ const fn session(
 pub const COMMANDS: &[CommandSpec] = &[
     session("ping", -1, FAST, CONN, ping),
     session("echo", 2, LOADING | STALE | FAST, CONN, echo),
-    session(
-        "hello",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        hello,
-    ),
-    session(
-        "auth",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        auth,
-    ),
+    session("hello", -1, BEFORE_AUTH, CONN, hello),
+    session("auth", -2, BEFORE_AUTH, CONN, auth),
     session("select", 2, LOADING | STALE | FAST, CONN, select),
-    session(
-        "quit",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        quit,
-    ),
-    session(
-        "reset",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        reset,
-    ),
+    session("quit", -1, BEFORE_AUTH, CONN, quit),
+    session("reset", 1, BEFORE_AUTH, CONN, reset),
     CommandSpec {
         subcommands: CLIENT_SUBCOMMANDS,
         ..spec(

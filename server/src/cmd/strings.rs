@@ -18,6 +18,7 @@ use crate::value::Value;
 const STR_READ: &[&str] = &["read", "string", "fast"];
 const STR_WRITE: &[&str] = &["write", "string", "fast"];
 const STR_WRITE_SLOW: &[&str] = &["write", "string", "slow"];
+const STR_READ_SLOW: &[&str] = &["read", "string", "slow"];
 
 /// String commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -146,7 +147,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         4,
         READONLY,
         KeySpec::ONE,
-        &["read", "string", "slow"],
+        STR_READ_SLOW,
         Handler::Read(getrange),
     ),
     spec(
@@ -154,7 +155,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         4,
         READONLY,
         KeySpec::ONE,
-        &["read", "string", "slow"],
+        STR_READ_SLOW,
         Handler::Read(getrange),
     ),
     spec(
@@ -202,7 +203,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         -3,
         READONLY,
         KeySpec::TWO,
-        &["read", "string", "slow"],
+        STR_READ_SLOW,
         Handler::Read(lcs),
     ),
 ];
