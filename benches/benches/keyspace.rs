@@ -25,7 +25,9 @@ use rand::SeedableRng;
 use redraft_protocol::Frame;
 use redraft_server::compact::CompactBytes;
 use redraft_server::config::Config;
-use redraft_server::dispatch::{dispatch, Batch};
+use redraft_server::dispatch::{dispatch, Batch, Dispatched, WriteQueue};
+use redraft_server::shard::{self, LogEntry, Op, RunOptions};
+use redraft_server::{entry, replica};
 use redraft_server::keyspace::Db;
 use redraft_server::session::Session;
 use redraft_server::state::ServerState;
@@ -163,74 +165,107 @@ fn bench_commands(c: &mut Criterion, db: &mut Db, present: &mut Probes, absent: 
     server
         .shard
         .with(|st| std::mem::swap(st.keyspace.db_mut(0), db));
+    // The standalone server's group of one, as `redraft` starts it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let config = Config::default();
+    let shutdown = server.shutdown.clone();
+    let replica = runtime
+        .block_on(replica::start(&config, 6379, server.shard.clone(), shutdown))
+        .expect("group of one");
+    if server.replica.set(replica).is_err() {
+        unreachable!("set once");
+    }
     let addr: SocketAddr = ([127, 0, 0, 1], 6379).into();
     let client = server.clients.register(addr, addr, -1, &server.shutdown);
     let mut session = Session::new(server.clone(), client);
-    // One batch for the whole run: the shard lock is taken once, as in a long pipelined batch,
-    // so the figures are per command in steady state.
-    let mut batch = Batch::new(&server.shard);
     let (get, set) = (Bytes::from_static(b"GET"), Bytes::from_static(b"SET"));
     let value = Bytes::from_static(VALUE_16);
-
-    // The commands must succeed, or the cases would measure an error path.
-    let reply = dispatch(
-        &mut session,
-        &mut batch,
-        vec![get.clone(), present.next_bytes()],
-    );
-    assert_eq!(reply, Frame::bulk_from(VALUE_16));
-    let reply = dispatch(
-        &mut session,
-        &mut batch,
-        vec![get.clone(), absent.next_bytes()],
-    );
-    assert_eq!(reply, Frame::Null);
-    let argv = vec![set.clone(), present.next_bytes(), value.clone()];
-    assert_eq!(dispatch(&mut session, &mut batch, argv), Frame::ok());
+    let mut queue = WriteQueue::default();
 
     let mut group = c.benchmark_group("command");
     configure(&mut group);
-    group.bench_function("get_hit", |b| {
-        b.iter(|| {
-            let argv = vec![get.clone(), present.next_bytes()];
-            dispatch(&mut session, &mut batch, argv)
-        })
-    });
-    group.bench_function("get_miss", |b| {
-        b.iter(|| {
-            let argv = vec![get.clone(), absent.next_bytes()];
-            dispatch(&mut session, &mut batch, argv)
-        })
-    });
-    group.bench_function("set_existing", |b| {
-        b.iter(|| {
-            let argv = vec![set.clone(), present.next_bytes(), value.clone()];
-            dispatch(&mut session, &mut batch, argv)
-        })
-    });
-    // A pipelined batch of 16 GETs, with and without `Batch::warm` issuing the lookups back to
-    // back first, as the connection does when it decoded more than one request ahead.
-    group.throughput(Throughput::Elements(PIPELINE as u64));
-    for warm in [false, true] {
-        let name = if warm {
-            "get_hit_pipeline_16_warmed"
-        } else {
-            "get_hit_pipeline_16"
-        };
-        group.bench_function(name, |b| {
+    {
+        // One batch for the read cases: the shard lock is taken once, as in a long pipelined
+        // batch, so the figures are per command in steady state.
+        let replica = server.replica();
+        let mut batch = Batch::new(&server.shard, replica, &mut queue, true);
+        // The commands must succeed, or the cases would measure an error path.
+        let reply = dispatch(&mut session, &mut batch, vec![get.clone(), present.next_bytes()]);
+        assert!(matches!(reply, Dispatched::Reply(f) if f == Frame::bulk_from(VALUE_16)));
+        let reply = dispatch(&mut session, &mut batch, vec![get.clone(), absent.next_bytes()]);
+        assert!(matches!(reply, Dispatched::Reply(Frame::Null)));
+        group.bench_function("get_hit", |b| {
             b.iter(|| {
-                let requests: Vec<Vec<Bytes>> = (0..PIPELINE)
-                    .map(|_| vec![get.clone(), present.next_bytes()])
-                    .collect();
-                if warm {
-                    batch.warm(session.db, requests.iter());
-                }
-                for argv in requests {
-                    black_box(dispatch(&mut session, &mut batch, argv));
-                }
+                let argv = vec![get.clone(), present.next_bytes()];
+                dispatch(&mut session, &mut batch, argv)
             })
         });
+        group.bench_function("get_miss", |b| {
+            b.iter(|| {
+                let argv = vec![get.clone(), absent.next_bytes()];
+                dispatch(&mut session, &mut batch, argv)
+            })
+        });
+        // A pipelined batch of 16 GETs, with and without `Batch::warm` issuing the lookups back
+        // to back first, as the connection does when it decoded more than one request ahead.
+        group.throughput(Throughput::Elements(PIPELINE as u64));
+        for warm in [false, true] {
+            let name = if warm {
+                "get_hit_pipeline_16_warmed"
+            } else {
+                "get_hit_pipeline_16"
+            };
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let requests: Vec<Vec<Bytes>> = (0..PIPELINE)
+                        .map(|_| vec![get.clone(), present.next_bytes()])
+                        .collect();
+                    if warm {
+                        batch.warm(session.db, requests.iter());
+                    }
+                    for argv in requests {
+                        black_box(dispatch(&mut session, &mut batch, argv));
+                    }
+                })
+            });
+        }
     }
+    group.throughput(Throughput::Elements(1));
+    // The apply step alone: what every replica spends on a SET.
+    group.bench_function("set_existing_apply", |b| {
+        let mut st = server.shard.lock();
+        b.iter(|| {
+            let entry = LogEntry {
+                index: 1,
+                db: 0,
+                now_ms: 1,
+                op: Op::Command(vec![set.clone(), present.next_bytes(), value.clone()]),
+            };
+            shard::apply(&mut st, &entry, RunOptions::default(), None)
+        })
+    });
+    // The whole write path of a pipelined batch of 16 SETs: encode the proposal, hand it to
+    // the group's task, one Raft entry, apply, replies back.
+    group.throughput(Throughput::Elements(PIPELINE as u64));
+    group.bench_function("set_pipeline_16_through_group", |b| {
+        let group = &server.replica().group;
+        b.iter(|| {
+            let entries: Vec<LogEntry> = (0..PIPELINE)
+                .map(|_| LogEntry {
+                    index: 0,
+                    db: 0,
+                    now_ms: 1,
+                    op: Op::Command(vec![set.clone(), present.next_bytes(), value.clone()]),
+                })
+                .collect();
+            let rx = group.propose(entry::encode(usize::MAX, &entries));
+            let replies = runtime.block_on(rx).expect("answered").expect("committed");
+            assert_eq!(replies.len(), PIPELINE);
+        })
+    });
     group.finish();
 }
 

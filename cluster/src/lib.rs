@@ -9,3 +9,5 @@
 //! modules here as they land.
 
 pub mod log;
+pub mod raft;
+pub mod transport;

@@ -16,9 +16,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::dispatch::{dispatch, Batch};
+use crate::dispatch::{dispatch, Batch, Dispatched, Wait, WriteQueue};
+use crate::entry;
 use crate::error;
-use crate::session::{Action, ReplyMode, Session};
+use crate::session::{Action, ReplicaWait, ReplyMode, Session};
+use crate::shard::{self, LogEntry, Op};
 use crate::state::{ClientHandle, ServerState};
 
 /// Read buffer sizes: a connection starts small (an idle client costs little, which matters at
@@ -66,14 +68,20 @@ fn queue_reply(session: &mut Session, reply: &Frame, out: &mut BytesMut) {
     }
 }
 
-/// What the connection must do after a batch has been processed.
+/// What the connection must do after a batch has been processed (besides proposing the writes
+/// it queued, which always comes first).
 enum Step {
     /// Everything decodable was served: read more.
     Read,
+    /// A request waits (for the queued writes' replies, or a read barrier): go on without
+    /// reading the socket.
+    Wait(Wait),
     /// CLIENT PAUSE holds the request at the front of the queue: wait, then go on.
     Paused,
     /// DEBUG SLEEP: wait this long, then go on.
     Sleep(Duration),
+    /// WAIT: wait for the followers, reply, then go on.
+    Replicas(ReplicaWait),
     /// Close the connection (after flushing).
     End(End),
 }
@@ -85,9 +93,10 @@ type Decoded = Result<Vec<Bytes>, ProtocolError>;
 const AHEAD: usize = 64;
 
 /// Serves every complete request: first those already in `pending` (decoded ahead, or held
-/// by a pause), then what `inbuf` holds, queueing replies in `out`. Requests decoded but not
-/// served (a pause or sleep stopped the batch) stay in `pending` for the next call.
-/// Synchronous: the shard lock never crosses an await.
+/// by a pause), then what `inbuf` holds, queueing replies in `out` and writes in `queue`.
+/// Requests decoded but not served (a pause, a sleep, or a wait stopped the batch) stay in
+/// `pending` for the next call. Synchronous: the shard lock never crosses an await.
+#[allow(clippy::too_many_arguments)]
 fn process(
     server: &ServerState,
     session: &mut Session,
@@ -95,8 +104,11 @@ fn process(
     inbuf: &mut BytesMut,
     out: &mut BytesMut,
     pending: &mut VecDeque<Decoded>,
+    queue: &mut WriteQueue,
+    reads_ok: bool,
 ) -> Step {
-    let mut batch = Batch::new(&server.shard);
+    let replica = server.replica();
+    let mut batch = Batch::new(&server.shard, replica, queue, reads_ok);
     let mut commands = 0u64;
     decode_ahead(session, decoder, inbuf, pending);
     if pending.len() > 1 {
@@ -116,6 +128,11 @@ fn process(
                 argv
             }
             Ok(None) => break Step::Read,
+            Err(e) if batch.has_writes() => {
+                // The error reply must follow the queued writes' replies.
+                pending.push_front(Err(e));
+                break Step::Wait(Wait::Writes);
+            }
             Err(e) => {
                 let mut message = b"ERR ".to_vec();
                 message.extend_from_slice(&e.to_wire_bytes());
@@ -123,8 +140,23 @@ fn process(
                 break Step::End(End::Protocol);
             }
         };
+        let reply = match dispatch(session, &mut batch, argv) {
+            Dispatched::Reply(reply) => reply,
+            Dispatched::Queued => {
+                commands += 1;
+                continue;
+            }
+            Dispatched::Deferred(argv, wait) => {
+                pending.push_front(Ok(argv));
+                break Step::Wait(wait);
+            }
+        };
         commands += 1;
-        let reply = dispatch(session, &mut batch, argv);
+        if let Some(Action::WaitReplicas(w)) = session.action {
+            // The reply is only known once the wait is over: the caller queues it then.
+            session.action = None;
+            break Step::Replicas(w);
+        }
         let before = out.len();
         queue_reply(session, &reply, out);
         decoder.set_authenticated(session.authenticated);
@@ -138,6 +170,7 @@ fn process(
                 break Step::End(End::Quit);
             }
             Some(Action::Sleep(d)) => break Step::Sleep(d),
+            Some(Action::WaitReplicas(_)) => unreachable!("handled before queueing the reply"),
         }
     };
     drop(batch);
@@ -149,6 +182,59 @@ fn process(
         *session.client.last_cmd.lock() = &c.fullname;
     }
     step
+}
+
+/// Proposes the queued writes as one entry and queues their replies once the group has
+/// applied it (or the error every one of them gets when it could not be committed).
+async fn propose_writes(
+    server: &ServerState,
+    session: &mut Session,
+    queue: &mut WriteQueue,
+    out: &mut BytesMut,
+) {
+    let replica = server.replica();
+    let entries = std::mem::take(&mut queue.entries);
+    let commands = std::mem::take(&mut queue.commands);
+    let data = entry::encode(session.run_options().max_string, &entries);
+    drop(entries);
+    let outcome = replica.group.propose(data).await;
+    let mut frames = match outcome {
+        Ok(Ok(frames)) => frames.into_iter(),
+        Ok(Err(e)) => vec![replica.propose_error(&e, queue.slot); commands.len()].into_iter(),
+        Err(_) => vec![Frame::error(error::SHUTTING_DOWN); commands.len()].into_iter(),
+    };
+    for (c, started) in commands {
+        // An undecodable proposal (a bug, logged by the apply side) answers with fewer frames.
+        let reply = frames
+            .next()
+            .unwrap_or_else(|| Frame::error(error::OUTCOME_UNKNOWN));
+        c.record(started.elapsed().as_micros() as u64, reply.is_error());
+        queue_reply(session, &reply, out);
+    }
+}
+
+/// The leader proposes deleting the expired keys reads met; elsewhere they stay until the
+/// leader's own expiry reaches them.
+fn propose_expired(server: &ServerState, queue: &mut WriteQueue) {
+    let keys = std::mem::take(&mut queue.expired);
+    let replica = server.replica();
+    if !replica.group.status().is_leader() {
+        return;
+    }
+    let now_ms = crate::state::unix_ms();
+    let entries: Vec<LogEntry> = shard::group_by_db(keys)
+        .into_iter()
+        .map(|(db, keys)| LogEntry {
+            index: 0,
+            db,
+            now_ms,
+            op: Op::Expire(keys),
+        })
+        .collect();
+    replica.group.propose_detached(entry::encode(
+        server.hot.max_bulk_len.load(Ordering::Relaxed),
+        &entries,
+    ));
 }
 
 /// Decodes up to [`AHEAD`] requests before any executes, so the batch's hash lookups can be
@@ -179,13 +265,17 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
     let mut inbuf = BytesMut::new();
     let mut out = BytesMut::new();
     let mut pending = VecDeque::new();
+    let mut queue = WriteQueue::default();
     let mut chunk = FIRST_READ;
     let mut skip_read = false;
+    // A read barrier has passed since the last socket read (reads are linearizable).
+    let mut reads_ok = false;
     loop {
         if !std::mem::take(&mut skip_read) {
             if let Err(end) = read(stream, server, client, &mut inbuf, &mut chunk).await {
                 return end;
             }
+            reads_ok = false;
         }
         let step = process(
             server,
@@ -194,10 +284,44 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
             &mut inbuf,
             &mut out,
             &mut pending,
+            &mut queue,
+            reads_ok,
         );
+        if queue.has_writes() {
+            propose_writes(server, &mut session, &mut queue, &mut out).await;
+        }
+        if !queue.expired.is_empty() {
+            propose_expired(server, &mut queue);
+        }
+        if let Step::Wait(Wait::Barrier) = step {
+            match server.replica().group.read_barrier().await {
+                Ok(Ok(_)) => reads_ok = true,
+                failed => {
+                    // The read cannot be served here now: answer it with the reason.
+                    let err = match failed {
+                        Ok(Err(e)) => e,
+                        _ => redraft_cluster::raft::ProposeError::Shutdown,
+                    };
+                    if let Some(Ok(argv)) = pending.pop_front() {
+                        let slot = crate::cmd::table()
+                            .get(&argv[0])
+                            .and_then(|c| c.spec.first_key(&argv))
+                            .map_or(0, |k| redraft_protocol::slot::key_hash_slot(k));
+                        let reply = server.replica().propose_error(&err, slot);
+                        queue_reply(&mut session, &reply, &mut out);
+                    }
+                }
+            }
+        }
         if let Step::Sleep(d) = step {
             // DEBUG SLEEP replies after sleeping, as Redis does.
             tokio::time::sleep(d).await;
+        }
+        if let Step::Replicas(w) = step {
+            match wait_replicas(server, client, stream, &w).await {
+                Ok(reply) => queue_reply(&mut session, &reply, &mut out),
+                Err(end) => return end,
+            }
         }
         client.qbuf.store(inbuf.len(), Ordering::Relaxed);
         if inbuf.len() > server.hot.query_buffer_limit.load(Ordering::Relaxed) {
@@ -223,8 +347,9 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
         }
         match step {
             Step::Read => {}
+            Step::Wait(_) => skip_read = true,
             Step::End(end) => return end,
-            Step::Sleep(_) => {
+            Step::Sleep(_) | Step::Replicas(_) => {
                 // Requests that arrived before the sleep are still queued: serve them first.
                 skip_read = !inbuf.is_empty() || !pending.is_empty();
             }
@@ -234,6 +359,43 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
                 }
                 skip_read = true;
             }
+        }
+    }
+}
+
+/// How often a blocked WAIT re-checks the followers' progress.
+const WAIT_POLL: Duration = Duration::from_millis(5);
+
+/// Blocks a WAIT until [`crate::cmd::cluster::poll_wait`] decides its reply (enough
+/// followers, the timeout, or a lost leadership), or the client goes away: CLIENT KILL, or
+/// EOF, which `peek` sees without consuming pipelined requests (those wait their turn).
+///
+/// # Cancel safety
+/// Not cancelled by the caller; the sleep and `peek` it selects between are cancel safe.
+async fn wait_replicas(
+    server: &ServerState,
+    client: &ClientHandle,
+    stream: &TcpStream,
+    w: &ReplicaWait,
+) -> Result<Frame, End> {
+    let deadline = w.timeout.map(|t| tokio::time::Instant::now() + t);
+    let mut watch_socket = true;
+    let mut probe = [0u8; 1];
+    loop {
+        let timed_out = deadline.is_some_and(|d| tokio::time::Instant::now() >= d);
+        if let Some(reply) = crate::cmd::cluster::poll_wait(server.replica(), w, timed_out) {
+            return Ok(reply);
+        }
+        tokio::select! {
+            biased;
+            _ = client.cancel.cancelled() => return Err(End::Killed),
+            peeked = stream.peek(&mut probe), if watch_socket => match peeked {
+                Ok(0) => return Err(End::Eof),
+                Err(_) => return Err(End::Io),
+                // Requests are waiting behind WAIT: stop watching (peek would keep firing).
+                Ok(_) => watch_socket = false,
+            },
+            _ = tokio::time::sleep(WAIT_POLL) => {}
         }
     }
 }

@@ -1,22 +1,30 @@
-//! The dispatcher: one request in, one reply out. Its checks run in this documented order, each
-//! tested in `tests`:
+//! The dispatcher: one request in, one outcome out. Its checks run in this documented order,
+//! each tested (unit tests here, integration tests in `tests/integration/replication.rs`):
 //!
 //! 1. lookup and arity (unknown command / subcommand, wrong number of arguments);
 //! 2. authentication (NOAUTH);
-//! 3. keys (extracted from the spec; used by cluster routing when it lands);
-//! 4. cluster routing (MOVED/ASK; a single shard owns every slot for now);
-//! 5. the write path: writes become log entries and are applied; reads run on the keyspace;
-//!    session commands run on the connection.
+//! 3. keys (the first key's slot, from the command's key spec);
+//! 4. routing and leadership: on a follower in cluster mode, keyed commands get `-MOVED` to the
+//!    leader (reads are served after READONLY), keyless writes `-READONLY`; on a leader of a
+//!    group with peers, reads wait for a read barrier (ReadIndex) once per socket read;
+//! 5. execute: writes are queued for the connection's next proposal (their replies come back
+//!    from the group after apply), reads run on the keyspace, session commands on the
+//!    connection.
+//!
+//! Order across a pipeline is kept by deferral: while writes are queued, any other request is
+//! handed back ([`Dispatched::Deferred`]) until their proposal has been answered.
 
 use bytes::Bytes;
+use redraft_protocol::slot::key_hash_slot;
 use redraft_protocol::Frame;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::cmd::{self, flags, Command, Handler};
 use crate::error;
+use crate::replica::Replica;
 use crate::session::Session;
-use crate::shard::{self, Op, Shard, ShardState};
+use crate::shard::{self, LogEntry, Op, Shard, ShardState};
 use crate::state::unix_ms;
 use parking_lot::MutexGuard;
 
@@ -50,34 +58,82 @@ pub fn resolve(argv: &[Bytes]) -> Result<&'static Command, Frame> {
     Ok(c)
 }
 
+/// What one request came to.
+pub enum Dispatched {
+    /// The reply, ready now.
+    Reply(Frame),
+    /// A write, queued in the [`WriteQueue`]; its reply comes when the proposal is applied.
+    Queued,
+    /// Not executed yet: the connection must first do what [`Wait`] says, then dispatch it again.
+    Deferred(Vec<Bytes>, Wait),
+}
+
+/// What a deferred request waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// The queued writes' replies (a request after them must not overtake them).
+    Writes,
+    /// A read barrier: this leader must confirm it still leads before serving reads.
+    Barrier,
+}
+
+/// Writes queued by one connection for its next proposal, and expired keys its reads met.
+#[derive(Default)]
+pub struct WriteQueue {
+    /// The writes, in order.
+    pub entries: Vec<LogEntry>,
+    /// Each write's command and when it was dispatched (commandstats).
+    pub commands: Vec<(&'static Command, Instant)>,
+    /// Slot of the first keyed write (for a MOVED reply if the proposal is refused).
+    pub slot: u16,
+    /// Keys reads found expired, by database; the leader proposes their deletion.
+    pub expired: Vec<(usize, Bytes)>,
+}
+
+impl WriteQueue {
+    /// True when writes wait to be proposed.
+    pub fn has_writes(&self) -> bool {
+        !self.entries.is_empty()
+    }
+}
+
 /// The shard lock and clock shared by the requests of one pipelined batch: the lock is taken
-/// once for consecutive keyspace commands and released before any session command (which may
-/// lock the shard itself) and before the connection awaits.
+/// once for consecutive reads and released before any session command (which may lock the
+/// shard itself) and before the connection awaits.
 pub struct Batch<'a> {
     shard: &'a Shard,
     guard: Option<MutexGuard<'a, ShardState>>,
+    replica: &'a Replica,
+    queue: &'a mut WriteQueue,
+    /// A read barrier passed since the connection last read its socket.
+    reads_ok: bool,
     /// Unix ms at the start of the batch: the clock for its reads and proposals.
     pub now_ms: u64,
 }
 
 impl<'a> Batch<'a> {
-    /// A batch on `shard`, not yet locked.
-    pub fn new(shard: &'a Shard) -> Batch<'a> {
+    /// A batch on `shard`, not yet locked. `reads_ok`: a read barrier has passed since the
+    /// requests were read (or none is needed).
+    pub fn new(
+        shard: &'a Shard,
+        replica: &'a Replica,
+        queue: &'a mut WriteQueue,
+        reads_ok: bool,
+    ) -> Batch<'a> {
         Batch {
             shard,
             guard: None,
+            replica,
+            queue,
+            reads_ok,
             now_ms: unix_ms(),
         }
-    }
-
-    fn state(&mut self) -> &mut ShardState {
-        self.guard.get_or_insert_with(|| self.shard.lock())
     }
 
     /// Looks up the first key of each request so the lookups' cache misses overlap; the
     /// execution that follows then finds the lines in cache. Changes nothing.
     pub fn warm<'b>(&mut self, db: usize, requests: impl Iterator<Item = &'b Vec<Bytes>>) {
-        let st = self.state();
+        let st = self.guard.get_or_insert_with(|| self.shard.lock());
         if db >= st.keyspace.db_count() {
             return;
         }
@@ -89,37 +145,91 @@ impl<'a> Batch<'a> {
         }
     }
 
+    /// Runs a read handler under the shard lock; expired keys it met join the queue.
+    fn read(
+        &mut self,
+        db: usize,
+        opts: shard::RunOptions,
+        f: cmd::ReadFn,
+        argv: &[Bytes],
+    ) -> Frame {
+        let st = self.guard.get_or_insert_with(|| self.shard.lock());
+        shard::read_locked(st, db, self.now_ms, opts, f, argv, &mut self.queue.expired)
+    }
+
+    /// True when writes wait to be proposed.
+    pub fn has_writes(&self) -> bool {
+        self.queue.has_writes()
+    }
+
     /// Releases the shard lock (before awaiting or running a session command).
     pub fn release(&mut self) {
         self.guard = None;
     }
 }
 
-/// Executes one request.
-pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) -> Frame {
+/// True when `argv` is a write command with a valid arity (it may join queued writes).
+fn is_queueable_write(argv: &[Bytes]) -> bool {
+    cmd::table()
+        .get(&argv[0])
+        .is_some_and(|c| matches!(c.spec.handler, Handler::Write(_)) && c.spec.arity_ok(argv.len()))
+}
+
+/// Executes, queues or defers one request.
+pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) -> Dispatched {
+    if batch.queue.has_writes() && !is_queueable_write(&argv) {
+        return Dispatched::Deferred(argv, Wait::Writes);
+    }
     // 1. Lookup and arity.
     let c = match resolve(&argv) {
         Ok(c) => c,
-        Err(e) => return e,
+        Err(e) => return Dispatched::Reply(e),
     };
     session.last_command = Some(c);
     // 2. Authentication.
     if !session.authenticated && c.spec.flags & flags::NO_AUTH == 0 {
         c.stats.rejected.fetch_add(1, Ordering::Relaxed);
-        return Frame::error(error::NOAUTH);
+        return Dispatched::Reply(Frame::error(error::NOAUTH));
     }
-    // 3-4. Keys and routing: every slot is local until the cluster lands.
+    // 3. Keys: the first key decides the slot (one group owns every slot for now).
+    let slot = c.spec.first_key(&argv).map_or(0, |k| key_hash_slot(k));
+    // 4. Routing and leadership.
+    let is_write = matches!(c.spec.handler, Handler::Write(_));
+    let is_read = matches!(c.spec.handler, Handler::Read(_));
+    let status = batch.replica.group.status();
+    if is_write || is_read {
+        if !status.is_leader() {
+            if batch.replica.topology.cluster {
+                let keyed = c.spec.first_key(&argv).is_some();
+                if keyed && (is_write || !session.readonly) {
+                    return Dispatched::Reply(batch.replica.redirect(slot));
+                }
+                if is_write {
+                    return Dispatched::Reply(Frame::error(error::READONLY_REPLICA));
+                }
+            }
+        } else if is_read && !batch.reads_ok && status.voter_count() > 1 {
+            batch.release();
+            return Dispatched::Deferred(argv, Wait::Barrier);
+        }
+    }
     // 5. Execute.
     let started = Instant::now();
     let reply = match c.spec.handler {
-        Handler::Write(f) => {
-            let (db, opts, now) = (session.db, session.run_options(), batch.now_ms);
-            shard::write_locked(batch.state(), db, now, Op::Command(argv), opts, Some(f))
+        Handler::Write(_) => {
+            if !batch.queue.has_writes() {
+                batch.queue.slot = slot;
+            }
+            batch.queue.entries.push(LogEntry {
+                index: 0,
+                db: session.db,
+                now_ms: batch.now_ms,
+                op: Op::Command(argv),
+            });
+            batch.queue.commands.push((c, started));
+            return Dispatched::Queued;
         }
-        Handler::Read(f) => {
-            let (db, opts, now) = (session.db, session.run_options(), batch.now_ms);
-            shard::read_locked(batch.state(), db, now, opts, f, &argv)
-        }
+        Handler::Read(f) => batch.read(session.db, session.run_options(), f, &argv),
         Handler::Session(f) => {
             batch.release();
             // CLIENT LIST/INFO show the command being run; keyspace commands publish per batch.
@@ -129,7 +239,7 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
         Handler::Container => unreachable!("resolve returns leaf commands"),
     };
     c.record(started.elapsed().as_micros() as u64, reply.is_error());
-    reply
+    Dispatched::Reply(reply)
 }
 
 #[cfg(test)]

@@ -148,3 +148,46 @@ pub const GETKEYS_BAD_ARITY: &str = "ERR Invalid number of arguments specified f
 pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
 /// COMMAND GETKEYS whose arguments yield no key.
 pub const GETKEYS_INVALID_ARGS: &str = "ERR Invalid arguments specified for command";
+
+/// A command needing the leader, when no leader is known (Redis Cluster's text).
+pub const CLUSTER_DOWN: &str = "CLUSTERDOWN The cluster is down";
+/// A keyless write on a replica (Redis's text).
+pub const READONLY_REPLICA: &str = "READONLY You can't write against a read only replica.";
+/// A write reached a standalone node that is not its group's leader (only while it starts).
+pub const NOT_LEADER: &str = "TRYAGAIN This node is not the leader yet, try again";
+/// A write whose Raft entry may or may not have been committed: leadership changed and its fate
+/// could not be learned. Not safe to retry blindly.
+pub const OUTCOME_UNKNOWN: &str =
+    "ERR write outcome unknown: leadership changed before it was confirmed";
+/// The group is shutting down.
+pub const SHUTTING_DOWN: &str = "ERR the server is shutting down";
+/// READONLY / READWRITE without cluster mode (Redis's text).
+pub const CLUSTER_SUPPORT_DISABLED: &str = "ERR This instance has cluster support disabled";
+/// WAIT on a replica (Redis's text).
+pub const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
+/// A millisecond timeout argument that is not an integer (WAIT, CLIENT PAUSE).
+pub const TIMEOUT_NOT_INTEGER: &str = "ERR timeout is not an integer or out of range";
+/// A blocked command released because this node stopped being the master (Redis's text when a
+/// master is turned into a replica).
+pub const UNBLOCKED_ROLE_CHANGED: &str =
+    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+/// CLUSTER COUNTKEYSINSLOT with a slot outside 0..16384.
+pub const INVALID_SLOT: &str = "ERR Invalid slot";
+/// CLUSTER GETKEYSINSLOT with a slot outside 0..16384 or a negative count.
+pub const INVALID_SLOT_OR_COUNT: &str = "ERR Invalid slot or number of keys";
+/// CLUSTER FAILOVER sent to the master.
+pub const FAILOVER_ON_MASTER: &str = "ERR You should send CLUSTER FAILOVER to a replica";
+/// CLUSTER FAILOVER on a replica that knows no master (no leader is known).
+pub const FAILOVER_MASTER_UNKNOWN: &str = "ERR I'm a replica but my master is unknown to me";
+/// CLUSTER FAILOVER without FORCE while the link to the master is down.
+pub const FAILOVER_MASTER_DOWN: &str =
+    "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE";
+
+/// A container's subcommand given the wrong arguments, as Redis's generic reply words it:
+/// `sub` as the client sent it, `container` upper-cased (`CLUSTER`).
+pub fn subcommand_syntax(container: &str, sub: &[u8]) -> String {
+    let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]);
+    sanitize(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP."
+    ))
+}

@@ -8,6 +8,9 @@
 //! - [`cmd`]: the static command table and one file per command family.
 //! - [`session`]: per-connection state commands can change.
 //! - [`shard`]: the write path (log entries, THE apply function) and read access.
+//! - [`entry`]: the bytes of a proposal (the writes one Raft entry carries).
+//! - [`replica`]: the shard as a Raft group member: topology, state machine, bus wiring.
+//! - [`snapshot`]: the keyspace as snapshot bytes (the group's RDB) and its digest.
 //! - [`keyspace`], [`value`], [`compact`]: the data structures.
 //! - [`expiry`]: active expiry sampling (pure).
 //! - [`config`]: redis.conf parsing, CONFIG GET/SET.
@@ -22,14 +25,17 @@ pub mod compact;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
+pub mod entry;
 pub mod error;
 pub mod expiry;
 pub mod glob;
 pub mod keyspace;
 pub mod ldouble;
 pub mod listener;
+pub mod replica;
 pub mod session;
 pub mod shard;
+pub mod snapshot;
 pub mod state;
 pub mod value;
 

@@ -8,8 +8,9 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 
 use crate::conn;
+use crate::entry;
 use crate::expiry::{sample_expired, Rng};
-use crate::shard::Op;
+use crate::shard::{LogEntry, Op};
 use crate::state::{unix_ms, ServerState};
 
 /// Binds every address in `bind` on `port`.
@@ -103,6 +104,13 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
             _ = server.shutdown.cancelled() => return,
             _ = tokio::time::sleep(period) => {}
         }
+        // Only the leader expires keys, by proposing their deletion: replicas stay identical.
+        let Some(replica) = server.replica.get() else {
+            continue;
+        };
+        if !replica.group.status().is_leader() {
+            continue;
+        }
         // Redis spends at most 25% of each period (more with higher effort).
         let budget = period * (25 + 5 * (effort as u32 - 1)) / 100;
         let now = unix_ms();
@@ -110,11 +118,20 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
             .shard
             .with(|st| sample_expired(&st.keyspace, now, &mut rng, budget, 10_000));
         server.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
-        for (db, keys) in found {
-            server
-                .shard
-                .write(db, now, Op::Expire(keys), Default::default());
+        if found.is_empty() {
+            continue;
         }
+        let entries: Vec<LogEntry> = found
+            .into_iter()
+            .map(|(db, keys)| LogEntry {
+                index: 0,
+                db,
+                now_ms: now,
+                op: Op::Expire(keys),
+            })
+            .collect();
+        let max = server.hot.max_bulk_len.load(Ordering::Relaxed);
+        replica.group.propose_detached(entry::encode(max, &entries));
     }
 }
 

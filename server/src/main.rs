@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use redraft_server::config::{args_to_text, Config};
-use redraft_server::{listener, state::ServerState};
+use redraft_server::{listener, replica, state::ServerState};
 
 #[global_allocator]
 static GLOBAL: redraft_server::alloc::Counting = redraft_server::alloc::Counting;
@@ -101,6 +101,19 @@ fn init_logging(config: &Config) {
 
 async fn run(server: Arc<ServerState>) -> anyhow::Result<()> {
     let listeners = listener::bind(&server)?;
+    let port = server.port.load(std::sync::atomic::Ordering::Relaxed) as u16;
+    let config = server.config.read().clone();
+    let replica = replica::start(
+        &config,
+        port,
+        server.shard.clone(),
+        server.shutdown.child_token(),
+    )
+    .await
+    .context("cannot start the shard's raft group")?;
+    if server.replica.set(replica).is_err() {
+        anyhow::bail!("the shard's group was started twice");
+    }
     tracing::info!(
         port = server.port.load(std::sync::atomic::Ordering::Relaxed),
         pid = std::process::id(),
@@ -112,7 +125,10 @@ async fn run(server: Arc<ServerState>) -> anyhow::Result<()> {
     }
     tokio::spawn(listener::expiry_loop(server.clone()));
     tokio::select! {
-        _ = listener::signals() => server.shutdown.cancel(),
+        _ = listener::signals() => {
+            replica::hand_over_leadership(server.replica(), std::time::Duration::from_secs(2)).await;
+            server.shutdown.cancel();
+        }
         _ = server.shutdown.cancelled() => {}
     }
     tracing::info!("redraft is now ready to exit, bye bye...");

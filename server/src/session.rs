@@ -1,6 +1,6 @@
 //! [`Session`]: the per-connection state commands can see and change (selected database,
 //! protocol version, authentication, reply mode), plus the actions a command asks the connection
-//! to take after its reply (close, sleep, shut down).
+//! to take after its reply (close, sleep, shut down) or in place of it (wait for replicas).
 
 use redraft_protocol::Version;
 use std::sync::atomic::Ordering;
@@ -33,6 +33,21 @@ pub enum Action {
     Sleep(Duration),
     /// Flush, then shut the server down (SHUTDOWN).
     Shutdown,
+    /// WAIT: the reply is not known yet. The connection waits for the followers, then replies
+    /// (the handler's own frame is discarded).
+    WaitReplicas(ReplicaWait),
+}
+
+/// What a blocked WAIT waits for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ReplicaWait {
+    /// The log index the followers must have reached: the leader's applied index when WAIT ran,
+    /// which covers every write this client made before it.
+    pub target: u64,
+    /// How many followers must have reached it.
+    pub replicas: i64,
+    /// How long to wait at most; `None` waits until enough have (WAIT's timeout 0).
+    pub timeout: Option<Duration>,
 }
 
 /// One connection's state.
@@ -53,6 +68,8 @@ pub struct Session {
     pub action: Option<Action>,
     /// The last command resolved (CLIENT LIST `cmd=`), published once per batch.
     pub last_command: Option<&'static Command>,
+    /// READONLY: on a replica, serve reads (possibly stale) instead of redirecting them.
+    pub readonly: bool,
 }
 
 impl Session {
@@ -67,6 +84,7 @@ impl Session {
             resp: Version::Resp2,
             authenticated,
             reply_mode: ReplyMode::On,
+            readonly: false,
             action: None,
             last_command: None,
         }

@@ -4,9 +4,10 @@
 //! (the proposer's clock) — appended to the shard's log and applied by [`apply`], the ONE function
 //! through which a replica's keyspace changes. Reads go straight to the keyspace.
 //!
-//! In a standalone server the log is local: [`Shard::write`] appends and applies in one step under
-//! the shard lock. The Raft issue replaces the local log with a replicated one; command code does
-//! not change because it only ever sees [`Ctx`] inside `apply`.
+//! Writes reach `apply` through the shard's Raft group (`crate::replica`): the connection
+//! queues them ([`crate::dispatch::WriteQueue`]), proposes them as one entry payload
+//! ([`crate::entry`]), and the group applies committed entries on every member. Command code
+//! only ever sees a [`Ctx`] inside `apply`, so it does not know about replication.
 //!
 //! Locking: one `parking_lot::Mutex` guards keyspace and log together, so log order is apply
 //! order. It is a sync lock because every critical section is short and never awaits.
@@ -107,11 +108,6 @@ impl Shard {
         }
     }
 
-    /// Proposes a write and returns its reply once applied.
-    pub fn write(&self, db: usize, now_ms: u64, op: Op, opts: RunOptions) -> Frame {
-        write_locked(&mut self.state.lock(), db, now_ms, op, opts, None)
-    }
-
     /// Runs `f` with the shard state locked (INFO, DBSIZE, SCAN, debugging).
     pub fn with<R>(&self, f: impl FnOnce(&mut ShardState) -> R) -> R {
         f(&mut self.state.lock())
@@ -123,27 +119,8 @@ impl Shard {
     }
 }
 
-/// [`Shard::write`] on an already locked shard. `resolved` is the write handler when the
-/// proposer has already looked the command up (the dispatcher has), saving a second lookup.
-pub fn write_locked(
-    st: &mut ShardState,
-    db: usize,
-    now_ms: u64,
-    op: Op,
-    opts: RunOptions,
-    resolved: Option<cmd::WriteFn>,
-) -> Frame {
-    let entry = LogEntry {
-        index: st.applied + 1,
-        db,
-        now_ms,
-        op,
-    };
-    apply(st, &entry, opts, resolved)
-}
-
-/// Runs a read handler on database `db` of a locked shard; expired keys it met are proposed
-/// for deletion through the write path.
+/// Runs a read handler on database `db` of a locked shard. Expired keys it met are added to
+/// `expired`: the leader proposes their deletion (only the leader deletes, so replicas agree).
 pub fn read_locked(
     st: &mut ShardState,
     db: usize,
@@ -151,22 +128,18 @@ pub fn read_locked(
     opts: RunOptions,
     f: cmd::ReadFn,
     argv: &[Bytes],
+    expired: &mut Vec<(usize, Bytes)>,
 ) -> Frame {
-    let (reply, expired) = {
-        let mut ctx = Ctx::with_options(&mut st.keyspace, db, now_ms, Mode::Read, opts);
-        let reply = f(&mut ctx, argv);
-        let (h, m) = (ctx.hits, ctx.misses);
-        let expired = std::mem::take(&mut ctx.expired);
-        st.absorb(h, m, 0);
-        (reply, expired)
-    };
-    for (edb, keys) in group_by_db(expired) {
-        write_locked(st, edb, now_ms, Op::Expire(keys), opts, None);
-    }
+    let mut ctx = Ctx::with_options(&mut st.keyspace, db, now_ms, Mode::Read, opts);
+    let reply = f(&mut ctx, argv);
+    let (h, m) = (ctx.hits, ctx.misses);
+    expired.append(&mut ctx.expired);
+    st.absorb(h, m, 0);
     reply
 }
 
-fn group_by_db(keys: Vec<(usize, Bytes)>) -> Vec<(usize, Vec<Bytes>)> {
+/// Groups `(db, key)` pairs by database, for one expiry entry per database.
+pub fn group_by_db(keys: Vec<(usize, Bytes)>) -> Vec<(usize, Vec<Bytes>)> {
     let mut out: Vec<(usize, Vec<Bytes>)> = Vec::new();
     for (db, key) in keys {
         match out.iter_mut().find(|(d, _)| *d == db) {

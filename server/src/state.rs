@@ -256,8 +256,10 @@ pub struct ServerState {
     pub config: RwLock<Config>,
     /// Hot configuration mirror.
     pub hot: Hot,
-    /// The (single, for now) shard.
-    pub shard: Shard,
+    /// The (single, for now) shard; shared with its Raft group's state machine.
+    pub shard: Arc<Shard>,
+    /// The shard's Raft group, set once at startup ([`ServerState::replica`]).
+    pub replica: std::sync::OnceLock<crate::replica::Replica>,
     /// Connected clients.
     pub clients: Clients,
     /// Counters.
@@ -288,7 +290,8 @@ impl ServerState {
             .map(|_| format!("{:x}", rand::random::<u8>() % 16))
             .collect();
         Arc::new(ServerState {
-            shard: Shard::new(databases),
+            shard: Arc::new(Shard::new(databases)),
+            replica: std::sync::OnceLock::new(),
             config: RwLock::new(config),
             hot,
             clients: Clients::default(),
@@ -303,6 +306,16 @@ impl ServerState {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
         })
+    }
+
+    /// The shard's group.
+    ///
+    /// # Panics
+    /// Before [`crate::replica::start`] has run (the binary starts it before accepting clients).
+    pub fn replica(&self) -> &crate::replica::Replica {
+        self.replica
+            .get()
+            .expect("the shard's group starts before clients are served")
     }
 
     /// Records an error reply for INFO errorstats.

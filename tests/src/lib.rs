@@ -13,6 +13,10 @@
 //! command family or concern). Every test must pass against real redis-server first:
 //! `REDRAFT_BIN=$(which redis-server) cargo test -p redraft-tests`.
 
+pub mod cluster;
+pub mod history;
+pub mod netfault;
+
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -30,10 +30,25 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LogError + '_ {
 /// # Errors
 /// [`LogError::TooLarge`] above [`MAX_STATE_LEN`]; I/O errors.
 pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), LogError> {
-    if bytes.len() > MAX_STATE_LEN {
+    write_atomically_max(dir, name, bytes, MAX_STATE_LEN)
+}
+
+/// [`write_atomically`] with a caller-chosen size limit (snapshots are far larger than the
+/// hard state); at most `u32::MAX` bytes, the width of the length field.
+///
+/// # Errors
+/// [`LogError::TooLarge`] above `max`; I/O errors.
+pub fn write_atomically_max(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    max: usize,
+) -> Result<(), LogError> {
+    let max = max.min(u32::MAX as usize);
+    if bytes.len() > max {
         return Err(LogError::TooLarge {
             len: bytes.len(),
-            max: MAX_STATE_LEN,
+            max,
         });
     }
     let tmp = dir.join(format!("{name}.tmp"));
@@ -60,6 +75,15 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), LogE
 /// # Errors
 /// [`LogError::Corrupt`] if the length or checksum does not match; I/O errors.
 pub fn read_checked(dir: &Path, name: &str) -> Result<Option<Bytes>, LogError> {
+    read_checked_max(dir, name, MAX_STATE_LEN)
+}
+
+/// [`read_checked`] with a caller-chosen size limit, the one the file was written with.
+///
+/// # Errors
+/// As [`read_checked`].
+pub fn read_checked_max(dir: &Path, name: &str, max: usize) -> Result<Option<Bytes>, LogError> {
+    let max = max.min(u32::MAX as usize);
     let path = dir.join(name);
     let f = match File::open(&path) {
         Ok(f) => f,
@@ -68,7 +92,7 @@ pub fn read_checked(dir: &Path, name: &str) -> Result<Option<Bytes>, LogError> {
     };
     let mut buf = Vec::new();
     // Bounded read: one byte more than the largest valid file tells "too long" apart.
-    f.take((HEADER + MAX_STATE_LEN + 1) as u64)
+    f.take((HEADER + max + 1) as u64)
         .read_to_end(&mut buf)
         .map_err(io_err(&path))?;
     let corrupt = |reason: String| LogError::Corrupt {
@@ -82,7 +106,7 @@ pub fn read_checked(dir: &Path, name: &str) -> Result<Option<Bytes>, LogError> {
     let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
     let crc = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
     let payload = &buf[HEADER..];
-    if len > MAX_STATE_LEN || payload.len() != len {
+    if len > max || payload.len() != len {
         return Err(corrupt(format!(
             "length field {len} does not match {} payload bytes",
             payload.len()
@@ -94,7 +118,8 @@ pub fn read_checked(dir: &Path, name: &str) -> Result<Option<Bytes>, LogError> {
             "checksum mismatch (stored {crc:#010x}, computed {computed:#010x})"
         )));
     }
-    Ok(Some(Bytes::copy_from_slice(payload)))
+    buf.drain(..HEADER);
+    Ok(Some(Bytes::from(buf)))
 }
 
 #[cfg(test)]

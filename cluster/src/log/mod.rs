@@ -47,7 +47,9 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
-pub use hard_state::{read_checked, write_atomically, MAX_STATE_LEN};
+pub use hard_state::{
+    read_checked, read_checked_max, write_atomically, write_atomically_max, MAX_STATE_LEN,
+};
 pub use record::MAX_DATA_LEN;
 use segment::Segment;
 
@@ -490,6 +492,18 @@ impl LogStore {
             size: 0,
             dirty: true,
         });
+        Ok(())
+    }
+
+    /// Removes every entry, durably, so the next append may start at any index: a follower
+    /// that installs a snapshot beyond its log's end discards the whole log.
+    ///
+    /// # Errors
+    /// I/O errors deleting files or syncing the directory.
+    pub fn clear(&mut self) -> Result<(), LogError> {
+        self.reset()?;
+        sync_dir(&self.dir)?;
+        self.dir_dirty = false;
         Ok(())
     }
 

@@ -193,6 +193,17 @@ fn hello(s: &mut Session, argv: &[Bytes]) -> Frame {
             (!name.is_empty()).then(|| String::from_utf8_lossy(&name).into_owned());
     }
     s.set_resp(version);
+    let replica = s.server.replica();
+    let mode = if replica.topology.cluster {
+        "cluster"
+    } else {
+        "standalone"
+    };
+    let role = if super::cluster::is_master(replica) {
+        "master"
+    } else {
+        "replica"
+    };
     let text = |t: &'static str| Frame::Bulk(Bytes::from_static(t.as_bytes()));
     Frame::Map(vec![
         (text("server"), text("redis")),
@@ -202,8 +213,8 @@ fn hello(s: &mut Session, argv: &[Bytes]) -> Frame {
             Frame::Integer(if version == Version::Resp3 { 3 } else { 2 }),
         ),
         (text("id"), Frame::Integer(s.client.id as i64)),
-        (text("mode"), text("standalone")),
-        (text("role"), text("master")),
+        (text("mode"), text(mode)),
+        (text("role"), text(role)),
         (text("modules"), Frame::Array(Vec::new())),
     ])
 }
@@ -228,6 +239,7 @@ fn reset(s: &mut Session, _argv: &[Bytes]) -> Frame {
     s.select(0);
     s.set_resp(Version::Resp2);
     s.reply_mode = ReplyMode::On;
+    s.readonly = false;
     *s.client.name.lock() = None;
     s.client.no_evict.store(false, Ordering::Relaxed);
     s.client.no_touch.store(false, Ordering::Relaxed);
@@ -465,7 +477,7 @@ fn client_reply(s: &mut Session, argv: &[Bytes]) -> Frame {
 
 fn client_pause(s: &mut Session, argv: &[Bytes]) -> Frame {
     let Some(ms) = parse_i64(&argv[2]) else {
-        return Frame::error("ERR timeout is not an integer or out of range");
+        return Frame::error(error::TIMEOUT_NOT_INTEGER);
     };
     if ms < 0 {
         return Frame::error(error::TIMEOUT_NEGATIVE);

@@ -9,6 +9,7 @@
 //! Handlers come in three kinds (see [`Handler`]): reads run against the keyspace directly, writes
 //! run only inside the write path's apply function, and session commands see the connection.
 
+pub mod cluster;
 pub mod command;
 pub mod connection;
 pub mod ctx;
@@ -190,6 +191,17 @@ impl CommandSpec {
         }
     }
 
+    /// The first key of `argv` (routing), without allocating for fixed key specs.
+    pub fn first_key<'a>(&self, argv: &'a [Bytes]) -> Option<&'a Bytes> {
+        if self.keys_fn.is_some() {
+            return self.key_positions(argv).first().and_then(|&i| argv.get(i));
+        }
+        match self.keys.first {
+            first if first > 0 => argv.get(first as usize),
+            _ => None,
+        }
+    }
+
     /// Positions of the keys in `argv`.
     pub fn key_positions(&self, argv: &[Bytes]) -> Vec<usize> {
         if let Some(f) = self.keys_fn {
@@ -243,6 +255,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
     command::COMMANDS,
+    cluster::COMMANDS,
 ];
 
 /// The command table, built once.

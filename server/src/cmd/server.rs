@@ -5,6 +5,8 @@
 //! [`InfoSnapshot`] (the I/O-ish part: atomics, the shard lock, getrusage), and [`render_info`]
 //! turns a snapshot into Redis's exact text. Only the renderer has logic worth testing, and it is
 //! tested without a server. CONFIG REWRITE likewise builds the new file text in a pure function.
+//! The replication and raft sections are rendered from a [`GroupView`] by `cluster.rs`, which
+//! renders the same view for ROLE and CLUSTER.
 //!
 //! SAVE and BGSAVE are deliberately absent: redraft has no persistence yet, and faking it would
 //! lie to operators. INFO's persistence section reports what is true (nothing saved, no AOF).
@@ -16,6 +18,7 @@ use std::sync::atomic::Ordering;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::cluster::{self, GroupView};
 use super::flags::*;
 use super::parse::{is, parse_f64, parse_i64};
 use super::{spec, table, Command, CommandSpec, Ctx, Handler, KeySpec};
@@ -179,7 +182,8 @@ pub fn help_reply(container: &str, lines: &[&str]) -> Frame {
 // INFO
 // ---------------------------------------------------------------------------------------------
 
-/// INFO sections in output order: (request name, header, part of the default set).
+/// INFO sections in output order: (request name, header, part of the default set). `raft` is
+/// ours: only `INFO raft`, `all` and `everything` print it, so bare INFO keeps Redis's shape.
 const SECTIONS: &[(&str, &str, bool)] = &[
     ("server", "Server", true),
     ("clients", "Clients", true),
@@ -193,6 +197,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("errorstats", "Errorstats", true),
     ("cluster", "Cluster", true),
     ("keyspace", "Keyspace", true),
+    ("raft", "Raft", false),
 ];
 
 /// A set of INFO sections, one bit per [`SECTIONS`] row.
@@ -347,6 +352,8 @@ pub struct InfoSnapshot {
     pub commandstats: Vec<CmdStat>,
     /// Non-empty databases.
     pub keyspace: Vec<DbStat>,
+    /// The shard's group: role, offsets, members (replication, cluster and raft sections).
+    pub group: GroupView,
 }
 
 /// Redis's `bytesToHuman`: `967.30K`, `6.78M`, `0B`.
@@ -399,7 +406,7 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
             ("redis_git_sha1", "00000000".into()),
             ("redis_git_dirty", "0".into()),
             ("redis_build_id", "0".into()),
-            ("redis_mode", "standalone".into()),
+            ("redis_mode", if s.group.cluster { "cluster" } else { "standalone" }.into()),
             ("os", s.os.clone()),
             ("arch_bits", (usize::BITS).to_string()),
             ("monotonic_clock", "POSIX clock_gettime".into()),
@@ -506,19 +513,7 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
             ("total_error_replies", s.error_replies.to_string()),
             ("client_output_buffer_limit_disconnections", s.output_limit_disconnections.to_string()),
         ]),
-        "replication" => kv(&[
-            ("role", "master".into()),
-            ("connected_slaves", "0".into()),
-            ("master_failover_state", "no-failover".into()),
-            ("master_replid", s.master_replid.clone()),
-            ("master_replid2", "0".repeat(40)),
-            ("master_repl_offset", "0".into()),
-            ("second_repl_offset", "-1".into()),
-            ("repl_backlog_active", "0".into()),
-            ("repl_backlog_size", "1048576".into()),
-            ("repl_backlog_first_byte_offset", "0".into()),
-            ("repl_backlog_histlen", "0".into()),
-        ]),
+        "replication" => cluster::replication_lines(&s.group, &s.master_replid),
         "cpu" => kv(&[
             ("used_cpu_sys", format!("{:.6}", s.cpu.0)),
             ("used_cpu_user", format!("{:.6}", s.cpu.1)),
@@ -537,12 +532,13 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
             })
             .collect(),
         "errorstats" => s.errorstats.iter().map(|(p, n)| format!("errorstat_{p}:count={n}")).collect(),
-        "cluster" => vec!["cluster_enabled:0".to_string()],
+        "cluster" => vec![format!("cluster_enabled:{}", u8::from(s.group.cluster))],
         "keyspace" => s
             .keyspace
             .iter()
             .map(|d| format!("db{}:keys={},expires={},avg_ttl={}", d.index, d.keys, d.expires, d.avg_ttl))
             .collect(),
+        "raft" => cluster::raft_lines(&s.group),
         _ => Vec::new(),
     }
 }
@@ -667,6 +663,12 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
         error_replies: stats.error_replies.load(Ordering::Relaxed),
         output_limit_disconnections: stats.output_limit_disconnections.load(Ordering::Relaxed),
         master_replid: master_replid().to_string(),
+        // Before the group starts (never, for a client) INFO shows a standalone master.
+        group: server
+            .replica
+            .get()
+            .map(GroupView::gather)
+            .unwrap_or_default(),
         ..InfoSnapshot::default()
     };
     if sections.has("server") {
@@ -1333,6 +1335,22 @@ mod tests {
         assert!(text
             .split("\r\n")
             .all(|l| l.is_empty() || l.starts_with("# ") || l.contains(':')));
+    }
+
+    #[test]
+    fn raft_section_only_on_request_and_cluster_mode_shows() {
+        assert!(!Sections::default_set().has("raft"));
+        assert!(Sections::all().has("raft"));
+        let text = render_info(&snapshot(), Sections::parse(&args(&["RAFT"])));
+        assert!(text.starts_with("# Raft\r\nraft_node_id:0\r\n"), "{text}");
+        let mut s = snapshot();
+        s.group.cluster = true;
+        let text = render_info(&s, Sections::parse(&args(&["server", "cluster"])));
+        assert!(text.contains("redis_mode:cluster\r\n"), "{text}");
+        assert!(
+            text.ends_with("# Cluster\r\ncluster_enabled:1\r\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -16,9 +16,11 @@ mod bad_input;
 mod connection;
 mod differential;
 mod expiry;
+mod faults;
 mod keys;
 mod limits;
 mod redis_cli;
+mod replication;
 mod strings;
 
 use redraft_tests::escape;
