@@ -26,12 +26,12 @@ use redraft_protocol::Frame;
 use redraft_server::compact::CompactBytes;
 use redraft_server::config::Config;
 use redraft_server::dispatch::{dispatch, Batch, Dispatched, WriteQueue};
-use redraft_server::shard::{self, LogEntry, Op, RunOptions};
-use redraft_server::{entry, replica};
 use redraft_server::keyspace::Db;
 use redraft_server::session::Session;
+use redraft_server::shard::{self, LogEntry, Op, RunOptions};
 use redraft_server::state::ServerState;
 use redraft_server::value::Value;
+use redraft_server::{entry, replica};
 
 const BENCH_KEYS: usize = 1_000_000;
 const TEST_KEYS: usize = 10_000;
@@ -173,7 +173,12 @@ fn bench_commands(c: &mut Criterion, db: &mut Db, present: &mut Probes, absent: 
     let config = Config::default();
     let shutdown = server.shutdown.clone();
     let replica = runtime
-        .block_on(replica::start(&config, 6379, server.shard.clone(), shutdown))
+        .block_on(replica::start(
+            &config,
+            6379,
+            server.shard.clone(),
+            shutdown,
+        ))
         .expect("group of one");
     if server.replica.set(replica).is_err() {
         unreachable!("set once");
@@ -193,9 +198,17 @@ fn bench_commands(c: &mut Criterion, db: &mut Db, present: &mut Probes, absent: 
         let replica = server.replica();
         let mut batch = Batch::new(&server.shard, replica, &mut queue, true);
         // The commands must succeed, or the cases would measure an error path.
-        let reply = dispatch(&mut session, &mut batch, vec![get.clone(), present.next_bytes()]);
+        let reply = dispatch(
+            &mut session,
+            &mut batch,
+            vec![get.clone(), present.next_bytes()],
+        );
         assert!(matches!(reply, Dispatched::Reply(f) if f == Frame::bulk_from(VALUE_16)));
-        let reply = dispatch(&mut session, &mut batch, vec![get.clone(), absent.next_bytes()]);
+        let reply = dispatch(
+            &mut session,
+            &mut batch,
+            vec![get.clone(), absent.next_bytes()],
+        );
         assert!(matches!(reply, Dispatched::Reply(Frame::Null)));
         group.bench_function("get_hit", |b| {
             b.iter(|| {

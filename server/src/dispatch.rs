@@ -6,7 +6,8 @@
 //! 3. keys (the first key's slot, from the command's key spec);
 //! 4. routing and leadership: on a follower in cluster mode, keyed commands get `-MOVED` to the
 //!    leader (reads are served after READONLY), keyless writes `-READONLY`; on a leader of a
-//!    group with peers, reads wait for a read barrier (ReadIndex) once per socket read;
+//!    group with peers, reads wait for a read barrier (ReadIndex) once per socket read (a group
+//!    of one skips it once it has applied its log after a restart);
 //! 5. execute: writes are queued for the connection's next proposal (their replies come back
 //!    from the group after apply), reads run on the keyspace, session commands on the
 //!    connection.
@@ -208,7 +209,10 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
                     return Dispatched::Reply(Frame::error(error::READONLY_REPLICA));
                 }
             }
-        } else if is_read && !batch.reads_ok && status.voter_count() > 1 {
+        } else if is_read
+            && !batch.reads_ok
+            && (status.voter_count() > 1 || !status.leader_caught_up())
+        {
             batch.release();
             return Dispatched::Deferred(argv, Wait::Barrier);
         }

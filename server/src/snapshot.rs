@@ -1522,24 +1522,6 @@ mod tests {
         };
         let bytes = snapshot(&ks);
         eprintln!("snapshot of {KEYS} keys: {} bytes", bytes.len());
-        let d = best(&mut || {
-            let mut k2 = Keyspace::new(16);
-            let db = k2.db_mut(0);
-            for (_, e) in ks.db(0).iter() {
-                db.insert_new(e.key.clone(), e.value.clone(), 0);
-            }
-        });
-        report("TMP insert_new only", d, bytes.len());
-        let d = best(&mut || {
-            let mut k2 = Keyspace::new(16);
-            let db = k2.db_mut(0);
-            for (_, e) in ks.db(0).iter() {
-                if db.find(&e.key).is_none() {
-                    db.insert_new(e.key.clone(), e.value.clone(), 0);
-                }
-            }
-        });
-        report("TMP find+insert_new", d, bytes.len());
         let mut out = Vec::new();
         let d = best(&mut || {
             out = Vec::new();

@@ -53,8 +53,8 @@ static NEXT_CLUSTER: AtomicU64 = AtomicU64::new(0);
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Start nodes in cluster mode (`--cluster-enabled yes --cluster-seeds ...`). When false,
-    /// each node is a standalone server (for testing the harness against a binary without
-    /// cluster support; it is then its own leader).
+    /// each node is a standalone server, its own master (for testing the harness itself, with
+    /// any Redis-like binary).
     pub cluster: bool,
     /// Put a [`Proxy`] on every directed bus link so partitions can be injected.
     pub proxies: bool,
@@ -495,40 +495,6 @@ impl LocalCluster {
         match conn.call(&[b"ROLE"]) {
             Ok(frame @ Frame::Array(_)) => {
                 parse_role(&frame).ok_or_else(|| format!("unexpected ROLE reply {frame:?}"))
-            }
-            // A standalone server without ROLE is its own master.
-            Ok(Frame::Error(e)) if !self.options.cluster && e.starts_with(b"ERR unknown") => {
-                Ok(Role::Leader {
-                    offset: 0,
-                    replicas: Vec::new(),
-                })
-            }
-            // A cluster node without ROLE (yet): infer its role from how it treats a keyed
-            // read, which a leader serves and a follower redirects.
-            Ok(Frame::Error(e)) if e.starts_with(b"ERR unknown") => {
-                match conn.call(&[b"EXISTS", b"{redraft-harness}:role-probe"]) {
-                    Ok(Frame::Integer(_)) => Ok(Role::Leader {
-                        offset: 0,
-                        replicas: Vec::new(),
-                    }),
-                    Ok(Frame::Error(e))
-                        if e.starts_with(b"MOVED ") || e.starts_with(b"CLUSTERDOWN") =>
-                    {
-                        let text = String::from_utf8_lossy(&e);
-                        let leader = text
-                            .split_whitespace()
-                            .nth(2)
-                            .and_then(|a| a.rsplit_once(':'))
-                            .and_then(|(ip, port)| Some((ip.to_string(), port.parse().ok()?)));
-                        Ok(Role::Follower {
-                            leader,
-                            state: "connected".into(),
-                            offset: 0,
-                        })
-                    }
-                    Ok(other) => Err(format!("no ROLE, and a keyed probe replied {other:?}")),
-                    Err(e) => Err(format!("no ROLE, and a keyed probe failed: {e}")),
-                }
             }
             Ok(other) => Err(format!("unexpected ROLE reply {other:?}")),
             Err(e) => Err(format!("ROLE: {e}")),

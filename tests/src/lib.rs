@@ -268,6 +268,47 @@ impl Server {
         }
     }
 
+    /// Kills the process with SIGKILL (no chance to flush anything) and starts it again with the
+    /// same arguments in the same directory, on the same port: a crash and a restart.
+    ///
+    /// # Panics
+    /// If the restarted process does not answer PING within 10 s.
+    pub fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log_file = fs::OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .expect("open log file");
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(&self.args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("clone log handle"))
+            .stderr(log_file);
+        // SAFETY: as in `start_inner`: prctl only, async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        self.child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot respawn {}: {e}", self.bin.display()));
+        if let Err(e) = self.wait_ready() {
+            let log = match e {
+                ReadyError::Exited(log) | ReadyError::Timeout(log) => log,
+            };
+            panic!("restarted server did not come back; its log:\n{log}");
+        }
+    }
+
+    /// The server's working directory (its `dir`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The TCP port the server listens on.
     pub fn port(&self) -> u16 {
         self.port

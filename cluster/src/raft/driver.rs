@@ -201,7 +201,19 @@ impl<S: StateMachine> Driver<S> {
             }
             self.flush_proposals();
             self.flush_reads();
-            if let Err(e) = self.on_ready() {
+            // A round can produce another Ready (a single member commits what it just
+            // persisted; re-issued reads): handle those now rather than at the next event.
+            let mut failed = None;
+            for _ in 0..4 {
+                if !self.node.has_ready() {
+                    break;
+                }
+                if let Err(e) = self.on_ready() {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            if let Some(e) = failed {
                 // Storage failure: Raft's safety depends on what was persisted, so the group
                 // must stop rather than acknowledge anything more.
                 tracing::error!(error = %e, "raft storage failed; stopping the group");
@@ -373,8 +385,16 @@ impl<S: StateMachine> Driver<S> {
         self.send(light.take_messages());
         self.apply_committed(light.take_committed_entries());
         self.node.advance_apply();
-        self.resolve_reads();
+        let was_caught_up = self.status.caught_up.load(Ordering::Relaxed);
         self.publish_status();
+        if !was_caught_up && self.status.caught_up.load(Ordering::Relaxed) {
+            // raft-rs dropped ReadIndex requests made before this leader committed in its term:
+            // make them again now rather than at the next retry tick.
+            for r in &self.read_rounds {
+                self.node.read_index(r.id.to_le_bytes().to_vec());
+            }
+        }
+        self.resolve_reads();
         Ok(())
     }
 
@@ -612,6 +632,9 @@ impl<S: StateMachine> Driver<S> {
             .commit
             .store(raft.raft_log.committed, Ordering::Relaxed);
         self.status.applied.store(self.applied, Ordering::Relaxed);
+        let caught_up = raft.state == StateRole::Leader
+            && raft.raft_log.term(self.applied).ok() == Some(raft.term);
+        self.status.caught_up.store(caught_up, Ordering::Release);
         self.status.voter_count.store(
             self.node.store().conf_state().voters.len() as u64,
             Ordering::Relaxed,

@@ -137,6 +137,9 @@ pub struct GroupStatus {
     commit: AtomicU64,
     applied: AtomicU64,
     voter_count: AtomicU64,
+    /// The leader has applied an entry of its own term, hence everything committed before it
+    /// became leader: a group of one may then serve reads without a barrier.
+    caught_up: std::sync::atomic::AtomicBool,
     detail: Mutex<StatusDetail>,
 }
 
@@ -154,6 +157,12 @@ impl GroupStatus {
     /// True when this node is the leader.
     pub fn is_leader(&self) -> bool {
         self.role() == Role::Leader
+    }
+
+    /// True when this node leads and has applied everything committed before its term (see
+    /// the field's doc).
+    pub fn leader_caught_up(&self) -> bool {
+        self.is_leader() && self.caught_up.load(Ordering::Acquire)
     }
 
     /// The leader's id, if one is known.

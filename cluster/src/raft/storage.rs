@@ -260,8 +260,9 @@ impl GroupStorage {
             st.entries.clear();
             st.entry_bytes = 0;
         }
-        // The commit index can never be beyond what we hold.
-        st.hard.commit = st.hard.commit.min(st.last());
+        // The commit index is persisted lazily (only with term and vote): at least the
+        // snapshot's index (a snapshot is only ever of committed state), at most what we hold.
+        st.hard.commit = st.hard.commit.max(st.trunc_index).min(st.last());
         st.disk = Some(Disk {
             dir: dir.clone(),
             log,

@@ -8,6 +8,7 @@
 //! - `bad_input`: malformed RESP, inline commands, limits, slow clients, binary safety.
 //! - `redis_cli`: the real `redis-cli` against the server.
 //! - `expiry`: TTLs, lazy and active expiry.
+//! - `durability`: appendonly, crash recovery, torn log tails, snapshots.
 //! - `differential`: seeded random command sequences compared byte for byte with redis-server.
 //!
 //! Helpers shared by the modules (RESP reply builders, byte assertions) live here.
@@ -15,6 +16,7 @@
 mod bad_input;
 mod connection;
 mod differential;
+mod durability;
 mod expiry;
 mod faults;
 mod keys;

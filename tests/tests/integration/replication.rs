@@ -585,7 +585,7 @@ fn cluster_commands_describe_one_shard() {
     assert!(master.ends_with(" connected 0-16383"), "{master}");
     let slaves: Vec<&&str> = lines
         .iter()
-        .filter(|l| l.contains(&format!(" slave {leader_id} ")))
+        .filter(|l| l.contains(&format!("slave {leader_id} 0 ")))
         .collect();
     assert_eq!(slaves.len(), 2, "{nodes}");
     assert!(lines
