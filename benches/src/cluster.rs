@@ -1,6 +1,13 @@
-//! Cluster routing for the load generator, as a Redis Cluster client does it: a slot → node map
-//! filled from `CLUSTER SLOTS`, updated by `-MOVED`, and `-ASK` redirections followed once with
-//! `ASKING`. Pure: the I/O shell asks where a key goes and reports the errors it got.
+//! Routing for the load generator. Pure: the I/O shell asks where a key goes and reports the
+//! errors and failures it got.
+//!
+//! - [`SlotMap`]: as a Redis Cluster client does it (`--cluster`): a slot → node map filled from
+//!   `CLUSTER SLOTS`, updated by `-MOVED`, and `-ASK` redirections followed once with `ASKING`.
+//! - [`LeaderRoute`]: one Raft group's leader (`--seeds`), found with `ROLE`, followed through
+//!   `-MOVED`, and searched for again among the seeds when it fails.
+//! - [`backoff`]: how long a client waits after consecutive failures.
+
+use std::time::Duration;
 
 use redraft_protocol::{key_hash_slot, Frame, SLOT_COUNT};
 
@@ -126,6 +133,175 @@ impl Redirect {
     }
 }
 
+/// Where a client of one Raft group sends every request: to the node it believes leads. It
+/// learns the leader from `ROLE` at the start and from `-MOVED` since (redraft runs one group
+/// for all 16384 slots today, so a `-MOVED` for any slot means the group's leader changed);
+/// when that node cannot be reached, it tries the next seed, whose `-MOVED` (or `-CLUSTERDOWN`
+/// during an election) tells it what to do next.
+#[derive(Clone, Debug)]
+pub struct LeaderRoute {
+    /// The seeds, then any address learnt from `-MOVED`.
+    nodes: Vec<String>,
+    seeds: usize,
+    leader: u16,
+}
+
+impl LeaderRoute {
+    /// A route over `seeds` (at least one) that starts at `seeds[leader]`.
+    ///
+    /// # Panics
+    /// When `seeds` is empty or `leader` is not one of its indices.
+    pub fn new(seeds: Vec<String>, leader: usize) -> LeaderRoute {
+        assert!(leader < seeds.len(), "leader {leader} of {seeds:?}");
+        LeaderRoute {
+            seeds: seeds.len(),
+            nodes: seeds,
+            leader: leader as u16,
+        }
+    }
+
+    /// Every node address known, by index: the seeds first.
+    pub fn nodes(&self) -> &[String] {
+        &self.nodes
+    }
+
+    /// The node believed to lead.
+    pub fn leader(&self) -> u16 {
+        self.leader
+    }
+
+    /// A `-MOVED` to `addr`: that node leads now. Returns its index.
+    pub fn moved(&mut self, addr: &str) -> u16 {
+        self.leader = match self.nodes.iter().position(|n| n == addr) {
+            Some(i) => i as u16,
+            None => {
+                self.nodes.push(addr.to_string());
+                (self.nodes.len() - 1) as u16
+            }
+        };
+        self.leader
+    }
+
+    /// `node` refused a connection or dropped one: if it was the leader, the next seed is
+    /// asked next (the first one after a node learnt from `-MOVED`).
+    pub fn unreachable(&mut self, node: u16) {
+        if node == self.leader {
+            let next = node as usize + 1;
+            self.leader = if next < self.seeds { next as u16 } else { 0 };
+        }
+    }
+}
+
+/// How a client routes its requests.
+#[derive(Clone, Debug)]
+pub enum Route {
+    /// By slot (a single server is a map with one node).
+    Slots(SlotMap),
+    /// Everything to one group's leader.
+    Leader(LeaderRoute),
+}
+
+impl Route {
+    /// Every node address known, by index.
+    pub fn nodes(&self) -> &[String] {
+        match self {
+            Route::Slots(map) => map.nodes(),
+            Route::Leader(route) => route.nodes(),
+        }
+    }
+
+    /// The node `key` goes to, or `None` when no node serves its slot.
+    pub fn node_for_key(&self, key: &[u8]) -> Option<u16> {
+        match self {
+            Route::Slots(map) => map.node_for_key(key),
+            Route::Leader(route) => Some(route.leader()),
+        }
+    }
+
+    /// Records a `-MOVED` of `slot` to `addr`.
+    pub fn moved(&mut self, slot: u16, addr: &str) {
+        match self {
+            Route::Slots(map) => {
+                map.moved(slot, addr);
+            }
+            Route::Leader(route) => {
+                route.moved(addr);
+            }
+        }
+    }
+
+    /// The index of `addr`, for an `-ASK` (which a group never sends).
+    pub fn node(&mut self, addr: &str) -> u16 {
+        match self {
+            Route::Slots(map) => map.node(addr),
+            Route::Leader(route) => {
+                let leader = route.leader;
+                let node = route.moved(addr);
+                route.leader = leader;
+                node
+            }
+        }
+    }
+
+    /// `node` could not be reached (see [`LeaderRoute::unreachable`]; a slot map keeps it).
+    pub fn unreachable(&mut self, node: u16) {
+        if let Route::Leader(route) = self {
+            route.unreachable(node);
+        }
+    }
+}
+
+/// First and longest wait between attempts that keep failing.
+pub const BACKOFF_MIN: Duration = Duration::from_millis(2);
+pub const BACKOFF_MAX: Duration = Duration::from_millis(20);
+
+/// How long to wait before the next attempt after `failures` consecutive failed ones: nothing
+/// after none, then [`BACKOFF_MIN`] doubling up to [`BACKOFF_MAX`]. The ceiling is low because
+/// W9 times the first write after a failover: a client asleep for long would add its sleep to
+/// the figure.
+pub fn backoff(failures: u32) -> Duration {
+    match failures {
+        0 => Duration::ZERO,
+        n => BACKOFF_MIN
+            .saturating_mul(1 << (n - 1).min(16))
+            .min(BACKOFF_MAX),
+    }
+}
+
+/// What a node's `ROLE` says about its group's leader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleView {
+    /// `master`: it leads.
+    Leader,
+    /// `slave`: it follows the node at this address, or knows no leader (`None`).
+    Follower(Option<String>),
+}
+
+/// Reads a `ROLE` reply (`master …` or `slave <host> <port> <state> <offset>`); `None` for any
+/// other shape.
+pub fn parse_role(reply: &Frame) -> Option<RoleView> {
+    let Frame::Array(items) = reply else {
+        return None;
+    };
+    let word = |f: &Frame| match f {
+        Frame::Bulk(b) | Frame::Simple(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    };
+    match word(items.first()?)?.as_str() {
+        "master" => Some(RoleView::Leader),
+        "slave" => {
+            let host = word(items.get(1)?)?;
+            let port = match items.get(2)? {
+                Frame::Integer(n) => *n,
+                other => word(other)?.parse().ok()?,
+            };
+            let known = host != "?" && port > 0;
+            Some(RoleView::Follower(known.then(|| format!("{host}:{port}"))))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +391,91 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
+    }
+
+    fn seeds() -> Vec<String> {
+        ["a:1", "b:2", "c:3"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn leader_route_follows_moved_and_tries_the_next_seed() {
+        let mut route = LeaderRoute::new(seeds(), 1);
+        assert_eq!(route.leader(), 1);
+        // The leader dies: the next seed is asked, which points at the new leader.
+        route.unreachable(1);
+        assert_eq!(route.leader(), 2);
+        assert_eq!(route.moved("a:1"), 0);
+        assert_eq!(route.leader(), 0);
+        // A failure of a node that is not the leader changes nothing.
+        route.unreachable(2);
+        assert_eq!(route.leader(), 0);
+        // The last seed wraps around to the first.
+        route.unreachable(0);
+        route.unreachable(1);
+        route.unreachable(2);
+        assert_eq!(route.leader(), 0);
+        // A leader outside the seeds is learnt; when it fails, the seeds are asked from the
+        // first.
+        assert_eq!(route.moved("d:4"), 3);
+        assert_eq!(route.nodes().len(), 4);
+        route.unreachable(3);
+        assert_eq!(route.leader(), 0);
+    }
+
+    #[test]
+    fn a_group_route_sends_every_key_to_its_leader() {
+        let mut route = Route::Leader(LeaderRoute::new(seeds(), 0));
+        assert_eq!(route.node_for_key(b"foo"), Some(0));
+        assert_eq!(route.node_for_key(b"bar"), Some(0));
+        // A MOVED for one slot moves every slot: the group's leader changed.
+        route.moved(key_hash_slot(b"foo"), "c:3");
+        assert_eq!(route.node_for_key(b"bar"), Some(2));
+        // ASK names a node without making it the leader.
+        assert_eq!(route.node("e:5"), 3);
+        assert_eq!(route.node_for_key(b"bar"), Some(2));
+        route.unreachable(2);
+        assert_eq!(route.node_for_key(b"foo"), Some(0));
+
+        let mut slots = Route::Slots(SlotMap::single("a:1"));
+        slots.moved(key_hash_slot(b"foo"), "b:2");
+        assert_eq!(slots.node_for_key(b"foo"), Some(1));
+        assert_eq!(slots.node_for_key(b"bar"), Some(0));
+        slots.unreachable(1);
+        assert_eq!(slots.node_for_key(b"foo"), Some(1));
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_ceiling() {
+        let waits: Vec<u64> = (0..8).map(|n| backoff(n).as_millis() as u64).collect();
+        assert_eq!(waits, [0, 2, 4, 8, 16, 20, 20, 20]);
+        assert_eq!(backoff(u32::MAX), BACKOFF_MAX);
+    }
+
+    #[test]
+    fn reads_role_replies() {
+        let bulk = |s: &str| Frame::Bulk(Bytes::from(s.to_string()));
+        let master = Frame::Array(vec![bulk("master"), Frame::Integer(3), Frame::Array(vec![])]);
+        assert_eq!(parse_role(&master), Some(RoleView::Leader));
+        let follower = Frame::Array(vec![
+            bulk("slave"),
+            bulk("127.0.0.1"),
+            Frame::Integer(7001),
+            bulk("connected"),
+            Frame::Integer(40),
+        ]);
+        assert_eq!(
+            parse_role(&follower),
+            Some(RoleView::Follower(Some("127.0.0.1:7001".into())))
+        );
+        let orphan = Frame::Array(vec![
+            bulk("slave"),
+            bulk("?"),
+            Frame::Integer(0),
+            bulk("connect"),
+            Frame::Integer(40),
+        ]);
+        assert_eq!(parse_role(&orphan), Some(RoleView::Follower(None)));
+        assert_eq!(parse_role(&Frame::Integer(1)), None);
+        assert_eq!(parse_role(&Frame::Array(vec![bulk("sentinel")])), None);
     }
 }

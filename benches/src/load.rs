@@ -11,6 +11,12 @@
 //!
 //! A third mode, `--load`, sets every key of the keyspace exactly once, as fast as possible, to
 //! fill a server before a run.
+//!
+//! Routing (closed loop): one server (`--addr`); a Redis Cluster by slot (`--cluster`); or one
+//! Raft group's leader (`--seeds`), found with `ROLE` and followed through `-MOVED`. In the
+//! routed modes a client survives failures: a refused or lost connection, or `-CLUSTERDOWN`,
+//! makes it retry the request after a backoff (against the next seed, in `--seeds` mode), so a
+//! run can measure a failover (W9) instead of ending in it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -27,7 +33,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-use crate::cluster::{Redirect, SlotMap};
+use crate::cluster::{backoff, parse_role, LeaderRoute, Redirect, RoleView, Route, SlotMap};
 use crate::reply::{scan, ReplyError};
 use crate::report::{CdfPoint, Latency, RunResult, TimelinePoint, CDF_PERCENTILES};
 use crate::workload::{key_name, Encoder, KeyDist, Mix, Op};
@@ -74,6 +80,14 @@ pub struct LoadArgs {
     /// Route by slot with `CLUSTER SLOTS`, following `-MOVED` and `-ASK`.
     #[arg(long)]
     pub cluster: bool,
+    /// The nodes of one Raft group (`host:port,...`; replaces `--addr`): send everything to its
+    /// leader, found with `ROLE`, followed through `-MOVED`, and searched for again (with
+    /// backoff) when it fails.
+    #[arg(long, value_delimiter = ',', conflicts_with = "cluster")]
+    pub seeds: Option<Vec<String>>,
+    /// Width of the timeline's windows, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    pub timeline_ms: u64,
     /// Load-generator threads (default: the cores this process may run on).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -96,6 +110,12 @@ pub enum LoadError {
     Handshake { addr: String, reason: String },
     #[error("CLUSTER SLOTS from {addr}: {reason}")]
     Topology { addr: String, reason: String },
+    #[error("no leader among the seeds {seeds} within {secs} s: {reason}")]
+    NoLeader {
+        seeds: String,
+        secs: u64,
+        reason: String,
+    },
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -108,14 +128,13 @@ struct Tally {
     first_error: Option<String>,
     moved: u64,
     ask: u64,
-    /// Replies (ok, errors) per 100 ms since the start of the warm-up.
+    /// Replies (ok, errors) per `step` since the start of the warm-up.
     timeline: Vec<(u64, u64)>,
+    step: Duration,
 }
 
-const TIMELINE_STEP: Duration = Duration::from_millis(100);
-
 impl Tally {
-    fn new() -> Tally {
+    fn new(step: Duration) -> Tally {
         Tally {
             // 1 ns to 100 s at 3 significant digits.
             hist: Histogram::new_with_bounds(1, 100_000_000_000, 3).expect("static bounds"),
@@ -125,12 +144,12 @@ impl Tally {
             moved: 0,
             ask: 0,
             timeline: Vec::new(),
+            step,
         }
     }
 
     fn bucket(&mut self, at: Instant, start: Instant) -> &mut (u64, u64) {
-        let index =
-            (at.saturating_duration_since(start).as_millis() / TIMELINE_STEP.as_millis()) as usize;
+        let index = (at.saturating_duration_since(start).as_nanos() / self.step.as_nanos()) as usize;
         if self.timeline.len() <= index {
             self.timeline.resize(index + 1, (0, 0));
         }
@@ -168,6 +187,8 @@ impl Tally {
 #[derive(Clone, Copy)]
 struct Window {
     start: Instant,
+    /// [`monotonic_ns`] at `start`.
+    start_ns: u64,
     measure_from: Instant,
     end: Instant,
 }
@@ -184,15 +205,46 @@ struct Plan {
     mix: Mix,
     keys: KeyDist,
     encoder: Encoder,
-    map: SlotMap,
+    route: Route,
 }
 
-/// Runs the load described by `args` and returns what it measured.
+impl Plan {
+    /// One server addressed directly (`--addr` alone): nothing to route around, so a failure
+    /// is only counted.
+    fn single_server(&self) -> bool {
+        !self.args.cluster && self.args.seeds.is_none()
+    }
+}
+
+/// What `redraft-load` prints on stderr when every connection is open and the load starts
+/// (the runner waits for it before it kills a leader in W9).
+pub const STARTED_LINE: &str = "redraft-load: load started";
+
+/// `CLOCK_MONOTONIC` in nanoseconds: a clock every process of the machine shares, unlike
+/// [`Instant`], so the runner can place its own events on a run's timeline.
+pub fn monotonic_ns() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we pass, which lives on our stack.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);
+    }
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}
+
+/// Runs the load described by `args` and returns what it measured; `on_start` is called once,
+/// when every connection is open and the load begins.
 ///
 /// # Errors
 /// Bad arguments, or a server that cannot be reached when the run starts. Errors during the
 /// run (refused requests, dropped connections) are counted in the result instead.
-pub fn run(args: &LoadArgs, command: String) -> Result<RunResult, LoadError> {
+pub fn run(
+    args: &LoadArgs,
+    command: String,
+    on_start: &(dyn Fn() + Sync),
+) -> Result<RunResult, LoadError> {
     let mix = Mix::parse(&args.mix).map_err(LoadError::Args)?;
     let keys = KeyDist::new(args.keyspace, args.zipf).map_err(LoadError::Args)?;
     if args.connections == 0 || args.pipeline == 0 {
@@ -200,20 +252,23 @@ pub fn run(args: &LoadArgs, command: String) -> Result<RunResult, LoadError> {
             "connections and pipeline must be at least 1".into(),
         ));
     }
-    if args.rate.is_some() && (args.cluster || args.load) {
+    if args.rate.is_some() && (args.cluster || args.load || args.seeds.is_some()) {
         return Err(LoadError::Args(
-            "--rate works with neither --cluster nor --load".into(),
+            "--rate works with none of --cluster, --seeds and --load".into(),
         ));
+    }
+    if args.timeline_ms == 0 {
+        return Err(LoadError::Args("--timeline-ms must be at least 1".into()));
     }
     if let Some(rate) = args.rate {
         if !(rate > 0.0 && rate.is_finite()) {
             return Err(LoadError::Args(format!("bad rate {rate}")));
         }
     }
-    let map = if args.cluster {
-        fetch_slot_map(&args.addr)?
-    } else {
-        SlotMap::single(&args.addr)
+    let route = match (&args.seeds, args.cluster) {
+        (Some(seeds), _) => Route::Leader(find_leader(seeds, LEADER_SEARCH)?),
+        (None, true) => Route::Slots(fetch_slot_map(&args.addr)?),
+        (None, false) => Route::Slots(SlotMap::single(&args.addr)),
     };
     let threads = args
         .threads
@@ -224,22 +279,27 @@ pub fn run(args: &LoadArgs, command: String) -> Result<RunResult, LoadError> {
         mix,
         keys,
         encoder: Encoder::new(args.value_size, args.ttl),
-        map,
+        route,
     });
 
-    let ready = Arc::new(Barrier::new(threads));
-    let handles: Vec<_> = (0..threads)
-        .map(|thread| {
-            let plan = plan.clone();
-            let ready = ready.clone();
-            std::thread::spawn(move || run_thread(&plan, thread, threads, &ready))
-        })
-        .collect();
-    let mut total = Tally::new();
+    let ready = Barrier::new(threads);
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                let (plan, ready) = (&plan, &ready);
+                scope.spawn(move || run_thread(plan, thread, threads, ready, on_start))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("load thread panicked"))
+            .collect()
+    });
+    let mut total = Tally::new(Duration::from_millis(args.timeline_ms));
     let mut window = None;
     let mut failure = None;
-    for handle in handles {
-        match handle.join().expect("load thread panicked") {
+    for outcome in outcomes {
+        match outcome {
             Ok((tally, w)) => {
                 total.merge(tally);
                 // In --load mode each thread ends when its keys are done: the run ends with the
@@ -288,7 +348,7 @@ fn summarise(args: &LoadArgs, command: String, total: Tally, window: Window) -> 
             })
             .collect()
     };
-    let step = TIMELINE_STEP.as_secs_f64();
+    let step = total.step.as_secs_f64();
     let timeline = total
         .timeline
         .iter()
@@ -316,6 +376,8 @@ fn summarise(args: &LoadArgs, command: String, total: Tally, window: Window) -> 
         latency,
         cdf,
         timeline,
+        timeline_step_secs: step,
+        timeline_origin_ns: window.start_ns,
     }
 }
 
@@ -325,6 +387,7 @@ fn run_thread(
     thread: usize,
     threads: usize,
     ready: &Barrier,
+    on_start: &(dyn Fn() + Sync),
 ) -> Result<(Tally, Window), LoadError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -336,17 +399,21 @@ fn run_thread(
     let connected = runtime.block_on(async {
         let mut conns = Vec::with_capacity(mine.len());
         for _ in &mine {
-            conns.push(NodeConns::connect_all(&plan.map).await?);
+            conns.push(NodeConns::connect_all(&plan.route).await?);
         }
         Ok::<_, LoadError>(conns)
     });
     // Every thread reaches the barrier, even one that failed, so none waits forever.
-    ready.wait();
+    if ready.wait().is_leader() && connected.is_ok() {
+        on_start();
+    }
     let conns = connected?;
     let start = Instant::now();
+    let start_ns = monotonic_ns();
     let window = if args.load {
         Window {
             start,
+            start_ns,
             measure_from: start,
             end: start + Duration::from_secs(365 * 24 * 3600),
         }
@@ -354,6 +421,7 @@ fn run_thread(
         let measure_from = start + Duration::from_secs_f64(args.warmup.max(0.0));
         Window {
             start,
+            start_ns,
             measure_from,
             end: measure_from + Duration::from_secs_f64(args.duration.max(0.0)),
         }
@@ -361,7 +429,9 @@ fn run_thread(
     let local = tokio::task::LocalSet::new();
     // One tally per thread, shared by its connections: a histogram is a few hundred KiB, too
     // much to give each of 10k connections its own.
-    let tally = Rc::new(RefCell::new(Tally::new()));
+    let tally = Rc::new(RefCell::new(Tally::new(Duration::from_millis(
+        args.timeline_ms,
+    ))));
     local.block_on(&runtime, async {
         match args.rate {
             Some(rate) => {
@@ -468,36 +538,52 @@ impl NodeConn {
 }
 
 /// One logical client: a connection per node it has talked to (one node when not in cluster
-/// mode), and its own copy of the slot map.
+/// mode), its own copy of the route, and its run of failures.
 struct NodeConns {
-    map: SlotMap,
+    route: Route,
     nodes: Vec<Option<NodeConn>>,
+    /// Consecutive failed attempts (no connection, `-CLUSTERDOWN`); the client waits
+    /// [`backoff`] of it before its next batch. A successful reply resets it.
+    failures: u32,
 }
 
 impl NodeConns {
-    async fn connect_all(map: &SlotMap) -> Result<NodeConns, LoadError> {
-        let mut nodes = Vec::with_capacity(map.nodes().len());
-        for addr in map.nodes() {
-            nodes.push(Some(NodeConn::connect(addr).await?));
+    /// Connects to every node of a slot map, or to a group's leader.
+    async fn connect_all(route: &Route) -> Result<NodeConns, LoadError> {
+        let mut nodes: Vec<Option<NodeConn>> = Vec::new();
+        nodes.resize_with(route.nodes().len(), || None);
+        match route {
+            Route::Slots(map) => {
+                for (i, addr) in map.nodes().iter().enumerate() {
+                    nodes[i] = Some(NodeConn::connect(addr).await?);
+                }
+            }
+            Route::Leader(group) => {
+                let leader = group.leader() as usize;
+                nodes[leader] = Some(NodeConn::connect(&group.nodes()[leader]).await?);
+            }
         }
         Ok(NodeConns {
-            map: map.clone(),
+            route: route.clone(),
             nodes,
+            failures: 0,
         })
     }
 
-    /// The connection to node `index`, connecting (once) if there is none. `None` when the node
-    /// cannot be reached right now.
-    async fn node(&mut self, index: u16) -> Option<&mut NodeConn> {
+    /// The connection to node `index`, connecting if there is none.
+    ///
+    /// # Errors
+    /// Why the node cannot be reached right now.
+    async fn node(&mut self, index: u16) -> Result<&mut NodeConn, String> {
         let index = index as usize;
         if self.nodes.len() <= index {
             self.nodes.resize_with(index + 1, || None);
         }
         if self.nodes[index].is_none() {
-            let addr = self.map.nodes()[index].clone();
-            self.nodes[index] = NodeConn::connect(&addr).await.ok();
+            let addr = self.route.nodes()[index].clone();
+            self.nodes[index] = Some(NodeConn::connect(&addr).await.map_err(|e| e.to_string())?);
         }
-        self.nodes[index].as_mut()
+        Ok(self.nodes[index].as_mut().expect("connected above"))
     }
 }
 
@@ -540,6 +626,10 @@ fn stream_seed(seed: u64, index: usize) -> u64 {
 }
 
 /// A closed-loop connection: batch, write, read every reply, repeat until the window ends.
+///
+/// Requests that must be sent again — redirected (`-MOVED`, `-ASK`), refused for an election
+/// (`-CLUSTERDOWN`), or unanswered on a connection that failed — go first into the next batch;
+/// after a failure the next batch waits [`backoff`].
 async fn closed_loop(
     plan: &Plan,
     mut conns: NodeConns,
@@ -558,16 +648,26 @@ async fn closed_loop(
     } else {
         OpSource::Random(SmallRng::seed_from_u64(stream_seed(args.seed, index)))
     };
-    // Requests to send again (after MOVED/ASK), with the node an ASK sent them to.
+    // Requests to send again, with the node an ASK sent them to.
     let mut retry: Vec<(Op, Option<u16>)> = Vec::new();
-    let single = conns.map.nodes().len() == 1 && !args.cluster;
+    let single = conns.route.nodes().len() == 1 && !args.cluster && args.seeds.is_none();
     let mut used: Vec<u16> = Vec::new();
+    // A server that stops answering cannot hold the run past its end for long. One timer for
+    // the whole connection: polling it costs nothing per read.
+    let deadline = tokio::time::sleep_until((window.end + REPLY_GRACE).into());
+    tokio::pin!(deadline);
     loop {
+        if conns.failures > 0 {
+            let wait = backoff(conns.failures);
+            let until = (Instant::now() + wait).min(window.end);
+            tokio::time::sleep_until(until.into()).await;
+        }
         let sent_at = Instant::now();
         if sent_at >= window.end {
             break;
         }
-        // Build the batch: retries first, then fresh operations.
+        // Build the batch: retries first, then fresh operations. A request that cannot be
+        // routed or connected goes back into `retry` and ends the batch.
         used.clear();
         let mut batch = 0;
         let mut fresh_done = false;
@@ -585,7 +685,7 @@ async fn closed_loop(
             let node = match (ask, single) {
                 (Some(node), _) => Some(node),
                 (None, true) => Some(0),
-                (None, false) => conns.map.node_for_key(&key_name(op.key)),
+                (None, false) => conns.route.node_for_key(&key_name(op.key)),
             };
             let Some(node) = node else {
                 tally.borrow_mut().error(
@@ -593,15 +693,19 @@ async fn closed_loop(
                     sent_at,
                     &window,
                 );
-                continue;
+                retry.push((op, None));
+                conns.failures += 1;
+                break;
             };
-            let Some(conn) = conns.node(node).await else {
-                tally.borrow_mut().error(
-                    format!("cannot connect to node {node}"),
-                    sent_at,
-                    &window,
-                );
-                continue;
+            let conn = match conns.node(node).await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tally.borrow_mut().error(e, Instant::now(), &window);
+                    retry.push((op, ask));
+                    conns.route.unreachable(node);
+                    conns.failures += 1;
+                    break;
+                }
             };
             plan.encoder.encode(op, ask.is_some(), &mut conn.write);
             conn.inflight.push_back((op, ask.is_some()));
@@ -614,48 +718,70 @@ async fn closed_loop(
             if fresh_done && retry.is_empty() {
                 break;
             }
-            // Nothing could be sent (no route or no connection): back off briefly.
-            tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         }
         let sent_at = Instant::now();
         for &node in &used {
-            let conn = conns.nodes[node as usize]
-                .as_mut()
-                .expect("connected above");
+            let Some(conn) = conns.nodes[node as usize].as_mut() else {
+                continue;
+            };
             let written = conn.stream.write_all(&conn.write).await;
             conn.write.clear();
             if let Err(e) = written {
-                drop_node(
-                    &mut conns,
-                    node,
-                    &mut tally.borrow_mut(),
-                    &window,
-                    &e.to_string(),
-                );
+                let why = e.to_string();
+                drop_node(&mut conns, node, tally, &window, &why, &mut retry);
             }
         }
         for &node in &used {
-            if let Err(e) =
-                read_replies(plan, &mut conns, node, sent_at, &window, tally, &mut retry).await
-            {
-                drop_node(&mut conns, node, &mut tally.borrow_mut(), &window, &e);
+            let replies = read_replies(
+                plan,
+                &mut conns,
+                node,
+                sent_at,
+                &window,
+                tally,
+                &mut retry,
+                deadline.as_mut(),
+            )
+            .await;
+            if let Err(e) = replies {
+                drop_node(&mut conns, node, tally, &window, &e, &mut retry);
             }
         }
     }
 }
 
-/// Forgets a broken connection; its unanswered requests count as errors.
-fn drop_node(conns: &mut NodeConns, node: u16, tally: &mut Tally, window: &Window, why: &str) {
+/// How long after the end of a closed-loop run a connection waits for its last replies.
+const REPLY_GRACE: Duration = Duration::from_secs(5);
+
+/// Forgets a broken connection: its unanswered requests count as errors and are sent again,
+/// and the route hears that the node failed.
+fn drop_node(
+    conns: &mut NodeConns,
+    node: u16,
+    tally: &RefCell<Tally>,
+    window: &Window,
+    why: &str,
+    retry: &mut Vec<(Op, Option<u16>)>,
+) {
     if let Some(conn) = conns.nodes[node as usize].take() {
         let now = Instant::now();
-        for _ in conn.inflight {
+        let mut tally = tally.borrow_mut();
+        for (op, _) in conn.inflight {
             tally.error(format!("connection lost: {why}"), now, window);
+            retry.push((op, None));
         }
     }
+    conns.route.unreachable(node);
+    conns.failures += 1;
 }
 
 /// Reads until every in-flight request on `node` is answered.
+///
+/// # Errors
+/// The connection failed or closed, the server sent bytes that are not RESP, or `deadline`
+/// passed.
+#[allow(clippy::too_many_arguments)]
 async fn read_replies(
     plan: &Plan,
     conns: &mut NodeConns,
@@ -664,19 +790,24 @@ async fn read_replies(
     window: &Window,
     tally: &RefCell<Tally>,
     retry: &mut Vec<(Op, Option<u16>)>,
+    mut deadline: std::pin::Pin<&mut tokio::time::Sleep>,
 ) -> Result<(), String> {
     let Some(conn) = conns.nodes[node as usize].as_mut() else {
         return Ok(());
     };
     let mut redirects = Vec::new();
+    let (mut answered, mut cluster_down) = (false, false);
     // `ASKING` gets its own `+OK` before the redirected request's reply.
     let mut asking_ok_pending = conn.inflight.front().is_some_and(|&(_, ask)| ask);
     while !conn.inflight.is_empty() {
-        let n = conn
-            .stream
-            .read_buf(&mut conn.read)
-            .await
-            .map_err(|e| e.to_string())?;
+        // `read_buf` is cancel-safe: if the deadline wins, no byte is lost (nor needed).
+        let n = tokio::select! {
+            biased;
+            read = conn.stream.read_buf(&mut conn.read) => read.map_err(|e| e.to_string())?,
+            () = deadline.as_mut() => {
+                return Err(format!("no reply within {REPLY_GRACE:?} of the end of the run"));
+            }
+        };
         if n == 0 {
             return Err("closed by the server".into());
         }
@@ -701,6 +832,7 @@ async fn read_replies(
             asking_ok_pending = conn.inflight.front().is_some_and(|&(_, ask)| ask);
             match error {
                 None => {
+                    answered = true;
                     tally.bucket(now, window.start).0 += 1;
                     if window.measures(now) || plan.args.load {
                         tally.ok += 1;
@@ -709,7 +841,14 @@ async fn read_replies(
                 }
                 Some(text) => match Redirect::parse(&text) {
                     Some(redirect) => redirects.push((op, redirect)),
-                    None => tally.error(String::from_utf8_lossy(&text).into_owned(), now, window),
+                    None => {
+                        // An election is under way: the request is sent again after a backoff.
+                        if text.starts_with(b"CLUSTERDOWN") && !plan.single_server() {
+                            cluster_down = true;
+                            retry.push((op, None));
+                        }
+                        tally.error(String::from_utf8_lossy(&text).into_owned(), now, window);
+                    }
                 },
             }
             if conn.inflight.is_empty() {
@@ -718,17 +857,22 @@ async fn read_replies(
         }
         let _ = conn.read.split_to(consumed);
     }
+    if cluster_down {
+        conns.failures += 1;
+    } else if answered {
+        conns.failures = 0;
+    }
     let mut tally = tally.borrow_mut();
     for (op, redirect) in redirects {
         match redirect {
             Redirect::Moved { slot, addr } => {
                 tally.moved += 1;
-                conns.map.moved(slot, &addr);
+                conns.route.moved(slot, &addr);
                 retry.push((op, None));
             }
             Redirect::Ask { addr, .. } => {
                 tally.ask += 1;
-                let target = conns.map.node(&addr);
+                let target = conns.route.node(&addr);
                 retry.push((op, Some(target)));
             }
         }
@@ -943,4 +1087,51 @@ fn fetch_slot_map(addr: &str) -> Result<SlotMap, LoadError> {
     }
     let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
     SlotMap::from_cluster_slots(&frame, host).map_err(topology)
+}
+
+/// How long [`find_leader`] looks for a leader before the run gives up.
+const LEADER_SEARCH: Duration = Duration::from_secs(10);
+
+/// Asks each seed for its `ROLE` until one says it leads (blocking: done once before the run
+/// starts). A follower that names its leader is believed if that address answers `master`.
+///
+/// # Errors
+/// No seed, or no leader within `limit` (an election that does not end, or no node up).
+fn find_leader(seeds: &[String], limit: Duration) -> Result<LeaderRoute, LoadError> {
+    let seeds: Vec<String> = seeds.iter().map(|s| s.trim().to_string()).collect();
+    if seeds.is_empty() || seeds.iter().any(String::is_empty) {
+        return Err(LoadError::Args("--seeds needs host:port,...".into()));
+    }
+    let deadline = Instant::now() + limit;
+    let mut last = String::from("no seed answered");
+    loop {
+        let mut named = Vec::new();
+        for (i, seed) in seeds.iter().enumerate() {
+            match crate::client::command(seed, &[b"ROLE"]).map(|f| parse_role(&f)) {
+                Ok(Some(RoleView::Leader)) => return Ok(LeaderRoute::new(seeds, i)),
+                Ok(Some(RoleView::Follower(Some(leader)))) => named.push(leader),
+                Ok(Some(RoleView::Follower(None))) => last = format!("{seed}: no leader known"),
+                Ok(None) => last = format!("{seed}: ROLE replied something else"),
+                Err(e) => last = e,
+            }
+        }
+        // A leader outside the seed list, named by a follower.
+        for leader in named {
+            if let Ok(Some(RoleView::Leader)) =
+                crate::client::command(&leader, &[b"ROLE"]).map(|f| parse_role(&f))
+            {
+                let mut route = LeaderRoute::new(seeds, 0);
+                route.moved(&leader);
+                return Ok(route);
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(LoadError::NoLeader {
+                seeds: seeds.join(","),
+                secs: limit.as_secs(),
+                reason: last,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -47,12 +47,26 @@ pub struct RunResult {
     pub latency: Latency,
     /// Latency distribution for plots, at the percentiles of [`CDF_PERCENTILES`].
     pub cdf: Vec<CdfPoint>,
-    /// Replies per 100 ms from the start of the warm-up (shows stalls and failovers).
+    /// Replies per [`RunResult::timeline_step_secs`] from the start of the warm-up (shows
+    /// stalls and failovers).
     #[serde(default)]
     pub timeline: Vec<TimelinePoint>,
+    /// Width of each timeline window, in seconds (`--timeline-ms`; 0.1 in reports that predate
+    /// the option).
+    #[serde(default = "default_timeline_step")]
+    pub timeline_step_secs: f64,
+    /// `CLOCK_MONOTONIC` in nanoseconds at the timeline's zero, so that another process on the
+    /// same machine can place its own events on the timeline (W9: the kill of the leader).
+    /// 0 in reports that predate it.
+    #[serde(default)]
+    pub timeline_origin_ns: u64,
 }
 
-/// Replies received in the 100 ms starting at `t_secs` (from the start of the warm-up).
+fn default_timeline_step() -> f64 {
+    0.1
+}
+
+/// Replies received in the timeline window starting at `t_secs` (from the start of the warm-up).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelinePoint {
     pub t_secs: f64,
@@ -66,21 +80,141 @@ pub const CDF_PERCENTILES: &[f64] = &[
     99.5, 99.7, 99.9, 99.95, 99.99, 99.999, 100.0,
 ];
 
-/// The servers compared. `Redis` is the reference every ratio divides by.
+/// A server configuration under test: which binary, how many nodes, which persistence. The
+/// exact flags of each are in [`Report::configurations`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum ServerKind {
+    /// redis-server, no persistence: the reference of W1–W6.
     Redis,
+    /// redraft, one node, no persistence (the same flags as `Redis`).
     Redraft,
+    /// redraft, one node, every write in the fsynced log (`--appendonly yes --appendfsync
+    /// always`): W8's baseline.
+    RedraftFsync,
+    /// Three redraft nodes in one Raft group with the flags of `RedraftFsync` (W8, W9).
+    RedraftGroup,
 }
 
 impl ServerKind {
-    pub const ALL: [ServerKind; 2] = [ServerKind::Redis, ServerKind::Redraft];
+    /// Every configuration, in the order legends list them.
+    pub const ALL: [ServerKind; 4] = [
+        ServerKind::Redis,
+        ServerKind::Redraft,
+        ServerKind::RedraftFsync,
+        ServerKind::RedraftGroup,
+    ];
 
+    /// The configuration's name in `results.json`, tables and logs.
     pub fn name(self) -> &'static str {
         match self {
             ServerKind::Redis => "redis",
             ServerKind::Redraft => "redraft",
+            ServerKind::RedraftFsync => "redraft-fsync",
+            ServerKind::RedraftGroup => "redraft-group",
+        }
+    }
+}
+
+/// Which configurations a case measures. Ratios are `subject ÷ baseline` of the medians; a case
+/// without a baseline (W9) measures its subject alone and has no ratios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compares {
+    pub baseline: Option<ServerKind>,
+    pub subject: ServerKind,
+}
+
+impl Default for Compares {
+    /// redraft against redis-server: every case of a report written before `compares` existed.
+    fn default() -> Compares {
+        Compares::REDIS
+    }
+}
+
+impl Compares {
+    /// redraft ÷ redis-server (W1–W6).
+    pub const REDIS: Compares = Compares {
+        baseline: Some(ServerKind::Redis),
+        subject: ServerKind::Redraft,
+    };
+
+    /// `subject` alone.
+    pub fn alone(subject: ServerKind) -> Compares {
+        Compares {
+            baseline: None,
+            subject,
+        }
+    }
+
+    /// The configurations measured: the baseline (if any), then the subject.
+    pub fn kinds(self) -> Vec<ServerKind> {
+        self.baseline.into_iter().chain([self.subject]).collect()
+    }
+
+    /// "redraft ÷ redis", "redraft-group ÷ redraft-fsync", or the subject's name alone.
+    pub fn label(self) -> String {
+        match self.baseline {
+            Some(base) => format!("{} ÷ {}", self.subject.name(), base.name()),
+            None => self.subject.name().to_string(),
+        }
+    }
+}
+
+/// A figure a case is meant to reach (the issue that asked for the workload sets it); the
+/// summary says whether each run met it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    /// A [`metric`] name.
+    pub metric: String,
+    /// What is compared with the bound: the ratio of the medians, or the subject's median.
+    pub of: TargetOf,
+    pub bound: Bound,
+}
+
+/// What a [`Target`] bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetOf {
+    /// `subject ÷ baseline` of the medians.
+    Ratio,
+    /// The subject's median.
+    Median,
+}
+
+/// The bound of a [`Target`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    AtLeast(f64),
+    AtMost(f64),
+}
+
+impl Target {
+    pub fn new(metric: &str, of: TargetOf, bound: Bound) -> Target {
+        Target {
+            metric: metric.to_string(),
+            of,
+            bound,
+        }
+    }
+
+    /// The figure the bound applies to, if the case has it.
+    pub fn measured(&self, case: &Case) -> Option<f64> {
+        match self.of {
+            TargetOf::Ratio => case.ratio(&self.metric),
+            TargetOf::Median => Some(
+                case.runs(case.compares.subject)?
+                    .spread(&self.metric)?
+                    .median,
+            ),
+        }
+    }
+
+    /// Whether `value` is within the bound.
+    pub fn met_by(&self, value: f64) -> bool {
+        match self.bound {
+            Bound::AtLeast(b) => value >= b,
+            Bound::AtMost(b) => value <= b,
         }
     }
 }
@@ -103,10 +237,23 @@ pub mod metric {
     pub const RSS_PER_KEY: &str = "rss_bytes_per_key";
     /// Connection cases: RSS growth per idle connection.
     pub const RSS_PER_CONNECTION: &str = "rss_bytes_per_conn";
+    /// W9: from the kill of the leader to the end of the first timeline window with a
+    /// successful write after the outage, in ms (an upper bound, to the timeline's step).
+    pub const FAILOVER_FIRST_WRITE: &str = "failover_first_write_ms";
+    /// W9: from the kill to the end of the first 100 ms window after the outage whose write rate
+    /// is at least 80% of the rate before the kill, in ms.
+    pub const FAILOVER_FULL_THROUGHPUT: &str = "failover_full_throughput_ms";
+    /// W9: successful writes per second before the kill.
+    pub const PREKILL_THROUGHPUT: &str = "prekill_throughput_rps";
+    /// W9: failed attempts (error replies, refused or lost connections) from the kill to full
+    /// throughput (or the end of the run).
+    pub const FAILOVER_ERRORS: &str = "failover_errors";
+    /// W9: when the leader was killed, in seconds on the load run's timeline.
+    pub const KILL_AT: &str = "kill_at_s";
 
     /// Whether a larger value of `name` is better (throughput) or worse (everything else).
     pub fn higher_is_better(name: &str) -> bool {
-        name == THROUGHPUT
+        name == THROUGHPUT || name == PREKILL_THROUGHPUT
     }
 }
 
@@ -134,7 +281,13 @@ pub struct Case {
     pub name: String,
     /// The load generator arguments (or the loading procedure) that define the case.
     pub description: String,
+    /// The configurations measured (redis vs redraft in reports that predate the field).
+    #[serde(default)]
+    pub compares: Compares,
     pub servers: Vec<ServerRuns>,
+    /// Figures the case is meant to reach.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
 }
 
 /// A workload the runner did not run, and why.
@@ -156,6 +309,10 @@ pub struct Report {
     pub redis_version: String,
     /// Free-form facts about the machine: cores, memory, kernel, pinning.
     pub machine: BTreeMap<String, String>,
+    /// How each configuration the cases name was run (its flags, its nodes, their cores).
+    /// Empty in reports that predate it, which ran redis and redraft with the same flags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub configurations: BTreeMap<ServerKind, String>,
     pub cases: Vec<Case>,
     pub skipped: Vec<Skipped>,
     /// redraft-load against redis-benchmark on redis-server (`--validate`).
@@ -259,11 +416,12 @@ impl Case {
         names
     }
 
-    /// redraft's median divided by Redis's median for `metric`.
+    /// The subject's median divided by the baseline's for `metric` (redraft ÷ redis in
+    /// W1–W6); `None` without a baseline or a figure for both.
     pub fn ratio(&self, metric: &str) -> Option<f64> {
-        let redis = self.runs(ServerKind::Redis)?.spread(metric)?.median;
-        let redraft = self.runs(ServerKind::Redraft)?.spread(metric)?.median;
-        (redis != 0.0).then(|| redraft / redis)
+        let base = self.runs(self.compares.baseline?)?.spread(metric)?.median;
+        let subject = self.runs(self.compares.subject)?.spread(metric)?.median;
+        (base != 0.0).then(|| subject / base)
     }
 }
 
@@ -293,6 +451,8 @@ mod tests {
             workload: "W1".into(),
             name: "GET".into(),
             description: String::new(),
+            compares: Compares::REDIS,
+            targets: vec![],
             servers: vec![
                 ServerRuns {
                     server: ServerKind::Redis,
@@ -322,6 +482,7 @@ mod tests {
             git: "abc".into(),
             redis_version: "7.0.15".into(),
             machine: BTreeMap::new(),
+            configurations: BTreeMap::from([(ServerKind::RedraftGroup, "3 nodes".to_string())]),
             cases: vec![],
             validation: vec![],
             skipped: vec![Skipped {
@@ -333,5 +494,80 @@ mod tests {
         let back: Report = serde_json::from_str(&text).unwrap();
         assert_eq!(back.skipped[0].workload, "W7");
         assert!(text.contains("\"skipped\""));
+        assert!(
+            text.contains("\"configurations\":{\"redraft-group\":\"3 nodes\"}"),
+            "{text}"
+        );
+        assert_eq!(back.configurations[&ServerKind::RedraftGroup], "3 nodes");
+    }
+
+    /// A case and a run as written before W8 (no `compares`, `targets`, timeline step or
+    /// origin) still read, as redis vs redraft with 100 ms windows.
+    #[test]
+    fn old_reports_read_as_redis_against_redraft() {
+        let old = r#"{"workload":"W1","name":"W1 SET","description":"d","servers":[
+            {"server":"redis","samples":[{"metrics":{"throughput_rps":100.0},"run":null}]},
+            {"server":"redraft","samples":[{"metrics":{"throughput_rps":120.0},"run":{
+                "command":"c","requests":1,"errors":0,"first_error":null,"moved":0,"ask":0,
+                "elapsed_secs":1.0,"throughput":1.0,"target_rate":null,
+                "latency":{"p50":1,"p90":1,"p99":1,"p999":1,"max":1,"mean":1},"cdf":[],
+                "timeline":[{"t_secs":0.0,"ok":1,"errors":0}]}}]}]}"#;
+        let case: Case = serde_json::from_str(old).unwrap();
+        assert_eq!(case.compares, Compares::REDIS);
+        assert!(case.targets.is_empty());
+        assert_eq!(case.ratio(metric::THROUGHPUT), Some(1.2));
+        let run = case.runs(ServerKind::Redraft).unwrap().samples[0]
+            .run
+            .as_ref()
+            .unwrap();
+        assert_eq!(run.timeline_step_secs, 0.1);
+        assert_eq!(run.timeline_origin_ns, 0);
+    }
+
+    #[test]
+    fn compares_names_its_configurations_and_ratios_follow_it() {
+        let json = serde_json::to_string(&Compares {
+            baseline: Some(ServerKind::RedraftFsync),
+            subject: ServerKind::RedraftGroup,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"baseline":"redraft-fsync","subject":"redraft-group"}"#
+        );
+        let runs = |server, v| ServerRuns {
+            server,
+            samples: vec![sample(v)],
+        };
+        let mut case = Case {
+            workload: "W8".into(),
+            name: "W8".into(),
+            description: String::new(),
+            compares: serde_json::from_str(&json).unwrap(),
+            servers: vec![
+                runs(ServerKind::RedraftFsync, 40.0),
+                runs(ServerKind::RedraftGroup, 30.0),
+            ],
+            targets: vec![Target::new(
+                metric::THROUGHPUT,
+                TargetOf::Ratio,
+                Bound::AtLeast(0.5),
+            )],
+        };
+        assert_eq!(case.ratio(metric::THROUGHPUT), Some(0.75));
+        assert_eq!(case.compares.label(), "redraft-group ÷ redraft-fsync");
+        let target = &case.targets[0];
+        assert_eq!(target.measured(&case), Some(0.75));
+        assert!(target.met_by(0.75) && !target.met_by(0.4));
+        let text = serde_json::to_string(target).unwrap();
+        assert_eq!(
+            text,
+            r#"{"metric":"throughput_rps","of":"ratio","bound":{"at_least":0.5}}"#
+        );
+        case.compares = Compares::alone(ServerKind::RedraftGroup);
+        assert_eq!(case.ratio(metric::THROUGHPUT), None);
+        let median = Target::new(metric::THROUGHPUT, TargetOf::Median, Bound::AtMost(2.0));
+        assert_eq!(median.measured(&case), Some(30.0));
+        assert_eq!(case.compares.kinds(), [ServerKind::RedraftGroup]);
     }
 }

@@ -460,8 +460,9 @@ mod tests {
         assert!(c.set_runtime("port", "7000").is_err(), "immutable");
         c.set_runtime("proto-max-bulk-len", "1mb").unwrap();
         assert_eq!(c.get("proto-max-bulk-len"), "1048576");
-        c.set_runtime("appendonly", "YES").unwrap();
-        assert_eq!(c.get("appendonly"), "yes");
+        c.set_args("appendonly", &["YES".to_string()]).unwrap();
+        assert_eq!(c.get("appendonly"), "yes", "booleans are normalised");
+        assert!(c.set_runtime("appendonly", "no").is_err(), "fixed at startup");
         assert_eq!(parse_memory("1gb"), Some(1 << 30));
         assert_eq!(parse_memory("12x"), None);
     }

@@ -45,8 +45,9 @@ enum End {
 pub async fn serve(mut stream: TcpStream, server: Arc<ServerState>, client: Arc<ClientHandle>) {
     let end = run(&mut stream, &server, &client).await;
     tracing::debug!(id = client.id, addr = %client.addr, reason = ?end, "client closed");
-    let _ = stream.shutdown().await;
+    // Unregister first: a client that sees its connection close must not still be listed.
     server.clients.unregister(client.id);
+    let _ = stream.shutdown().await;
 }
 
 fn limits(server: &ServerState) -> RequestLimits {

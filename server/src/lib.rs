@@ -5,7 +5,8 @@
 //! - [`listener`]: TCP accept loop, periodic tasks, signals (thin I/O shell).
 //! - [`conn`]: one connection: read, decode every request, dispatch, one write per batch.
 //! - [`dispatch`]: the ordered checks (lookup/arity → auth → keys → routing → execute).
-//! - [`cmd`]: the static command table and one file per command family.
+//! - [`cmd`]: the static command table and one file per command family (`cmd/cluster.rs`:
+//!   ROLE, WAIT, READONLY, CLUSTER — what a replicated group shows its clients).
 //! - [`session`]: per-connection state commands can change.
 //! - [`shard`]: the write path (log entries, THE apply function) and read access.
 //! - [`entry`]: the bytes of a proposal (the writes one Raft entry carries).

@@ -124,12 +124,20 @@ async fn run(server: Arc<ServerState>) -> anyhow::Result<()> {
         tokio::spawn(listener::accept_loop(l, server.clone()));
     }
     tokio::spawn(listener::expiry_loop(server.clone()));
+    // Biased: a normal shutdown also ends the group's task; it must not read as a failure.
     tokio::select! {
+        biased;
         _ = listener::signals() => {
             replica::hand_over_leadership(server.replica(), std::time::Duration::from_secs(2)).await;
             server.shutdown.cancel();
         }
         _ = server.shutdown.cancelled() => {}
+        why = server.replica().stopped() => {
+            tracing::error!("{why}; exiting");
+            server.shutdown.cancel();
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            anyhow::bail!("{why}");
+        }
     }
     tracing::info!("redraft is now ready to exit, bye bye...");
     // Give connections a moment to flush their last replies.

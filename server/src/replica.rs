@@ -341,9 +341,23 @@ pub struct Replica {
     pub topology: Topology,
     /// The bus (none for a group of one).
     pub transport: Option<Arc<Transport>>,
+    /// The group's task, for [`Replica::stopped`] (taken once).
+    task: parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Replica {
+    /// Resolves when the group's task ends: at shutdown, or — a fatal error — when its storage
+    /// failed or it panicked. A server whose group is gone must exit rather than linger.
+    pub async fn stopped(&self) -> String {
+        let Some(task) = self.task.lock().take() else {
+            return std::future::pending().await;
+        };
+        match task.await {
+            Ok(()) => "the raft group stopped".to_string(),
+            Err(e) => format!("the raft group failed: {e}"),
+        }
+    }
+
     /// The leader's member entry, if a leader is known.
     pub fn leader(&self) -> Option<&Member> {
         self.topology.member(self.group.status().leader()?)
@@ -388,10 +402,15 @@ pub async fn start(
     cfg.election_timeout = Duration::from_millis(timeout);
     cfg.heartbeat = Duration::from_millis((timeout / 10).max(10));
     cfg.snapshot_log_bytes = config.int("auto-aof-rewrite-min-size").max(1 << 20) as usize;
-    if config.flag("appendonly") {
+    // A group member must never forget its log or its vote (Raft's safety rests on it, and
+    // raft-rs stops a follower whose leader remembers more than it holds), so in cluster mode
+    // the log is always on disk: `appendonly no` there only means the kernel decides when to
+    // flush (`appendfsync no`). Only a standalone node may be a pure in-memory cache.
+    if config.flag("appendonly") || topology.cluster {
         cfg.durability = Durability::Disk {
             dir: PathBuf::from(config.get("dir")).join("raft"),
             fsync: match config.get("appendfsync") {
+                _ if !config.flag("appendonly") => Fsync::No,
                 "always" => Fsync::Always,
                 "no" => Fsync::No,
                 _ => Fsync::EverySec,
@@ -412,7 +431,7 @@ pub async fn start(
     } else {
         (Arc::new(NoPeers), None, None)
     };
-    let (group, _task) = driver::start(cfg, machine, outbox, cancel)?;
+    let (group, task) = driver::start(cfg, machine, outbox, cancel)?;
     if let Some(rx) = inbound {
         tokio::spawn(route_inbound(rx, group.clone()));
     }
@@ -420,6 +439,7 @@ pub async fn start(
         group,
         topology,
         transport,
+        task: parking_lot::Mutex::new(Some(task)),
     })
 }
 

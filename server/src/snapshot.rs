@@ -1223,6 +1223,7 @@ mod tests {
             };
             assert_eq!(cur.varint("test"), Ok(v));
             assert_eq!(cur.pos, buf.len());
+            assert_eq!(varint_len(v), buf.len());
         }
         // u64::MAX + 1 does not fit.
         let mut over = vec![0x80u8; 9];
@@ -1271,6 +1272,7 @@ mod tests {
         ) {
             let ks = build(databases, &items, lru);
             let bytes = snapshot(&ks);
+            prop_assert_eq!(encoded_len(&ks), bytes.len());
             let back = read(&bytes, databases, lru).expect("own snapshot reads");
             prop_assert_eq!(model(&back), model(&ks));
             for (a, b) in back.dbs().zip(ks.dbs()) {

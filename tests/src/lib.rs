@@ -8,6 +8,11 @@
 //! - [`RawClient`]: a TCP client that sends arbitrary bytes and returns replies as raw bytes, cut
 //!   at frame boundaries by `redraft_protocol::decode::decode_frame`.
 //! - [`escape`]: render bytes readably in assertion messages.
+//! - [`cluster`]: `LocalCluster` — N real nodes of one Raft group, with a fault-injecting proxy
+//!   on every bus link; kill -9, SIGSTOP/SIGCONT, restart, partition; `NodeConn`, `Role`.
+//! - [`history`]: operation histories of concurrent clients and their checkers (append lists,
+//!   linearizable registers).
+//! - [`netfault`]: `Proxy`, a TCP proxy that partitions, blackholes, delays and resets.
 //!
 //! The tests themselves live in the single integration binary `tests/integration/` (one module per
 //! command family or concern). Every test must pass against real redis-server first:

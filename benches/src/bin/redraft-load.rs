@@ -1,11 +1,12 @@
 //! `redraft-load`: a Redis load generator. Closed loop (`-c`, `-P`) or open loop at a fixed
-//! rate (`--rate`), uniform or Zipf keys, SET/GET mixes, cluster-aware; prints a summary or, with
-//! `--json`, the full result (latency percentiles and CDF, timeline).
+//! rate (`--rate`), uniform or Zipf keys, SET/GET mixes, cluster-aware (`--cluster` by slot,
+//! `--seeds` to a Raft group's leader, through failovers); prints a summary or, with `--json`,
+//! the full result (latency percentiles and CDF, timeline). Says on stderr when the load starts.
 
 use clap::Parser;
 use std::io::Write;
 
-use redraft_bench::load::{run, LoadArgs};
+use redraft_bench::load::{run, LoadArgs, STARTED_LINE};
 use redraft_bench::report::RunResult;
 
 #[derive(Parser, Debug)]
@@ -25,7 +26,7 @@ struct Cli {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let result = run(&cli.load, command)?;
+    let result = run(&cli.load, command, &|| eprintln!("{STARTED_LINE}"))?;
     // A reader that stops early (`| head -1`) is not an error worth a panic.
     let _ = print(&result, cli.json);
     Ok(())

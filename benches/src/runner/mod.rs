@@ -1,24 +1,32 @@
-//! The side-by-side runner: for each workload group it starts a fresh redis-server and redraft,
-//! fills them identically, then runs every case several times, alternating the servers run by
-//! run so drift on a noisy machine hits both alike. Each run is one `redraft-load` process
-//! (pinned away from the servers); the runner reads the servers' CPU time and memory around it.
+//! The side-by-side runner: for each workload group it starts the two configurations a case
+//! compares (redis-server and redraft for W1–W6; a standalone and a three-node redraft, both
+//! fsyncing every write, for W8), fills them identically, then runs every case several times,
+//! alternating the configurations run by run so drift on a noisy machine hits both alike. Each
+//! run is one `redraft-load` process (pinned away from the servers); the runner reads the
+//! servers' CPU time and memory around it. W9 runs one configuration, a group whose leader it
+//! kills during each run.
 //!
-//! - [`workloads`]: the case list (pure).
-//! - [`server`]: server processes and their `/proc` figures.
+//! - [`workloads`]: the case list and targets (pure).
+//! - [`failover`]: W9's times from a run's timeline (pure).
+//! - [`server`]: server processes and groups, and their `/proc` figures.
 
+pub mod failover;
 pub mod server;
 pub mod workloads;
 
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
-use self::server::{pinned, Binaries, Server};
-use self::workloads::{CaseSpec, Group, Prefill, Scale};
+use self::server::{describe, pinned, Binaries, Group as ServerGroup, Server, LEADER_LIMIT};
+use self::workloads::{targets, CaseSpec, FailoverSpec, Group, Prefill, Scale};
+use crate::load::{monotonic_ns, STARTED_LINE};
 use crate::report::{
-    metric, Case, Report, RunResult, Sample, ServerKind, ServerRuns, Skipped, Validation,
+    metric, Case, Compares, Report, RunResult, Sample, ServerKind, ServerRuns, Skipped, Validation,
 };
 
 /// Everything a runner invocation needs.
@@ -56,6 +64,7 @@ pub fn run(config: &Config) -> Result<Report, String> {
         git: git_describe(),
         redis_version: redis_version(&config.binaries.redis),
         machine: machine_facts(config),
+        configurations: BTreeMap::new(),
         cases: Vec::new(),
         skipped: skips
             .iter()
@@ -82,8 +91,18 @@ pub fn run(config: &Config) -> Result<Report, String> {
                 value_size,
                 ttl,
             } => vec![run_memory(config, workload, &name, keys, value_size, ttl)?],
+            Group::Replicated { cases } => run_replicated(config, &cases)?,
+            Group::Failover(spec) => vec![run_failover(config, &spec)?],
         };
         report.cases.extend(cases);
+    }
+    let cores = config.binaries.server_cores.as_deref();
+    for case in &report.cases {
+        for kind in case.compares.kinds() {
+            report
+                .configurations
+                .insert(kind, describe(kind, cores));
+        }
     }
     // Groups run in the order that keeps server restarts few; read them in workload order.
     report.cases.sort_by(|a, b| a.workload.cmp(&b.workload));
@@ -93,15 +112,17 @@ pub fn run(config: &Config) -> Result<Report, String> {
     Ok(report)
 }
 
-/// Both servers, in the order a repetition runs them: alternating, so neither always goes first.
-fn order(rep: usize) -> [ServerKind; 2] {
+/// The two configurations of a case (baseline 0, subject 1) in the order repetition `rep` runs
+/// them: alternating, so neither always goes first.
+fn order(rep: usize) -> [usize; 2] {
     if rep.is_multiple_of(2) {
-        [ServerKind::Redis, ServerKind::Redraft]
+        [0, 1]
     } else {
-        [ServerKind::Redraft, ServerKind::Redis]
+        [1, 0]
     }
 }
 
+/// redis-server and redraft, in [`Compares::REDIS`] order.
 fn start_pair(config: &Config) -> Result<[Server; 2], String> {
     Ok([
         Server::start(ServerKind::Redis, &config.binaries)?,
@@ -109,18 +130,65 @@ fn start_pair(config: &Config) -> Result<[Server; 2], String> {
     ])
 }
 
-fn server_of(pair: &[Server; 2], kind: ServerKind) -> &Server {
-    &pair[kind as usize]
-}
-
-fn empty_runs() -> Vec<ServerRuns> {
-    ServerKind::ALL
-        .iter()
-        .map(|&server| ServerRuns {
+/// No samples yet, for each configuration of `compares`, in its order.
+fn empty_runs(compares: Compares) -> Vec<ServerRuns> {
+    compares
+        .kinds()
+        .into_iter()
+        .map(|server| ServerRuns {
             server,
             samples: Vec::new(),
         })
         .collect()
+}
+
+/// What a load run is measured against: one server, or a whole group.
+trait UnderTest {
+    fn kind(&self) -> ServerKind;
+    /// How `redraft-load` reaches it.
+    fn target(&self) -> Vec<String>;
+    /// CPU seconds used so far (every node of a group).
+    fn cpu_secs(&self) -> Result<f64, String>;
+    /// RSS (every node of a group, summed).
+    fn rss_bytes(&self) -> Result<u64, String>;
+    /// `used_memory` (a group's leader).
+    fn used_memory(&self) -> Result<u64, String>;
+}
+
+impl UnderTest for Server {
+    fn kind(&self) -> ServerKind {
+        self.kind
+    }
+    fn target(&self) -> Vec<String> {
+        vec!["--addr".into(), self.addr.clone()]
+    }
+    fn cpu_secs(&self) -> Result<f64, String> {
+        Server::cpu_secs(self)
+    }
+    fn rss_bytes(&self) -> Result<u64, String> {
+        Server::rss_bytes(self)
+    }
+    fn used_memory(&self) -> Result<u64, String> {
+        Server::used_memory(self)
+    }
+}
+
+impl UnderTest for ServerGroup {
+    fn kind(&self) -> ServerKind {
+        ServerKind::RedraftGroup
+    }
+    fn target(&self) -> Vec<String> {
+        vec!["--seeds".into(), self.seeds()]
+    }
+    fn cpu_secs(&self) -> Result<f64, String> {
+        ServerGroup::cpu_secs(self)
+    }
+    fn rss_bytes(&self) -> Result<u64, String> {
+        ServerGroup::rss_bytes(self)
+    }
+    fn used_memory(&self) -> Result<u64, String> {
+        ServerGroup::used_memory(self)
+    }
 }
 
 fn prefill(
@@ -143,7 +211,7 @@ fn prefill(
     if let Some(ttl) = ttl {
         args.extend(["--ttl".into(), ttl.to_string()]);
     }
-    let result = loadgen(config, &server.addr, &args, false)?;
+    let result = loadgen(config, &server.target(), &args, false)?;
     if result.errors > 0 || result.requests != fill.keys {
         return Err(format!(
             "filling {} with {} keys: {} stored, {} errors ({})",
@@ -174,17 +242,27 @@ fn run_load_group(
             prefill(config, server, fill, None)?;
         }
     }
+    let [redis, redraft] = &pair;
+    run_cases(config, Compares::REDIS, [redis, redraft], specs)
+}
+
+/// Every case of `specs` against both configurations, `config.runs` times each, alternating.
+fn run_cases(
+    config: &Config,
+    compares: Compares,
+    both: [&dyn UnderTest; 2],
+    specs: &[CaseSpec],
+) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
     for spec in specs {
-        let mut servers = empty_runs();
+        let mut servers = empty_runs(compares);
         for rep in 0..config.runs {
-            for kind in order(rep) {
-                let server = server_of(&pair, kind);
-                let sample = measure_run(config, server, &spec.args)?;
+            for k in order(rep) {
+                let sample = measure_run(config, both[k], &spec.args)?;
                 eprintln!(
-                    "{:<40} {:<8} run {}/{}: {:>10.0} req/s  p50 {:>8.1} µs  p99 {:>8.1} µs  cpu {:.2} µs/req",
+                    "{:<40} {:<13} run {}/{}: {:>10.0} req/s  p50 {:>8.1} µs  p99 {:>8.1} µs  cpu {:.2} µs/req",
                     spec.name,
-                    kind.name(),
+                    both[k].kind().name(),
                     rep + 1,
                     config.runs,
                     sample.metrics[metric::THROUGHPUT],
@@ -192,28 +270,46 @@ fn run_load_group(
                     sample.metrics.get(metric::P99).copied().unwrap_or(0.0),
                     sample.metrics.get(metric::CPU_PER_REQUEST).copied().unwrap_or(0.0),
                 );
-                servers[kind as usize].samples.push(sample);
+                servers[k].samples.push(sample);
             }
         }
         cases.push(Case {
             workload: spec.workload.to_string(),
             name: spec.name.clone(),
             description: format!("redraft-load {}", spec.args.join(" ")),
+            compares,
             servers,
+            targets: targets(spec.workload),
         });
     }
     Ok(cases)
 }
 
+/// W8: the cases against a standalone redraft and a three-node group, both fsyncing every
+/// write before acknowledging it, so the difference is replication alone.
+fn run_replicated(config: &Config, specs: &[CaseSpec]) -> Result<Vec<Case>, String> {
+    let standalone = Server::start(ServerKind::RedraftFsync, &config.binaries)?;
+    let group = ServerGroup::start(&config.binaries)?;
+    let compares = Compares {
+        baseline: Some(ServerKind::RedraftFsync),
+        subject: ServerKind::RedraftGroup,
+    };
+    run_cases(config, compares, [&standalone, &group], specs)
+}
+
 /// One run of `args` against `server`, with the server's CPU time and memory around it.
-fn measure_run(config: &Config, server: &Server, args: &[String]) -> Result<Sample, String> {
+fn measure_run(
+    config: &Config,
+    server: &dyn UnderTest,
+    args: &[String],
+) -> Result<Sample, String> {
     let cpu_before = server.cpu_secs()?;
-    let run = loadgen(config, &server.addr, args, true)?;
+    let run = loadgen(config, &server.target(), args, true)?;
     let cpu_after = server.cpu_secs()?;
     if run.requests == 0 {
         return Err(format!(
             "{}: no request succeeded ({})",
-            server.kind.name(),
+            server.kind().name(),
             run.first_error.clone().unwrap_or_default()
         ));
     }
@@ -250,11 +346,11 @@ fn run_idle_connections(
 ) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
     for &count in counts {
-        let mut servers = empty_runs();
+        let mut servers = empty_runs(Compares::REDIS);
         for rep in 0..config.runs {
             let pair = start_pair(config)?;
-            for kind in order(rep) {
-                let server = server_of(&pair, kind);
+            for k in order(rep) {
+                let server = &pair[k];
                 let before = server.rss_bytes()?;
                 let conns = open_idle(&server.addr, count)?;
                 server.settle();
@@ -263,23 +359,23 @@ fn run_idle_connections(
                 let per_conn = after.saturating_sub(before) as f64 / count as f64;
                 eprintln!(
                     "W5 idle c{count:<6} {:<8} run {}/{}: {:.0} B RSS per connection",
-                    kind.name(),
+                    server.kind.name(),
                     rep + 1,
                     config.runs,
                     per_conn
                 );
                 let mut metrics = BTreeMap::new();
                 metrics.insert(metric::RSS_PER_CONNECTION.to_string(), per_conn);
-                servers[kind as usize]
-                    .samples
-                    .push(Sample { metrics, run: None });
+                servers[k].samples.push(Sample { metrics, run: None });
             }
         }
         cases.push(Case {
             workload: workload.to_string(),
             name: format!("{workload} idle c{count}"),
             description: format!("{count} connections, each answered one PING, then idle"),
+            compares: Compares::REDIS,
             servers,
+            targets: targets(workload),
         });
     }
     Ok(cases)
@@ -314,12 +410,12 @@ fn run_memory(
     value_size: usize,
     ttl: Option<u64>,
 ) -> Result<Case, String> {
-    let mut servers = empty_runs();
+    let mut servers = empty_runs(Compares::REDIS);
     let fill = Prefill { keys, value_size };
     for rep in 0..config.runs {
         let pair = start_pair(config)?;
-        for kind in order(rep) {
-            let server = server_of(&pair, kind);
+        for k in order(rep) {
+            let server = &pair[k];
             let (used0, rss0) = (server.used_memory()?, server.rss_bytes()?);
             prefill(config, server, &fill, ttl)?;
             server.settle();
@@ -333,15 +429,13 @@ fn run_memory(
             metrics.insert(metric::RSS_PER_KEY.to_string(), per_key(rss0, rss1));
             eprintln!(
                 "{name:<40} {:<8} run {}/{}: {:.1} B/key used_memory, {:.1} B/key RSS",
-                kind.name(),
+                server.kind.name(),
                 rep + 1,
                 config.runs,
                 metrics[metric::USED_MEMORY_PER_KEY],
                 metrics[metric::RSS_PER_KEY]
             );
-            servers[kind as usize]
-                .samples
-                .push(Sample { metrics, run: None });
+            servers[k].samples.push(Sample { metrics, run: None });
         }
     }
     let ttl_text = ttl.map_or(String::new(), |t| format!(" --ttl {t}"));
@@ -351,14 +445,165 @@ fn run_memory(
         description: format!(
             "fresh server, redraft-load --load -r {keys} -d {value_size}{ttl_text}; growth of INFO used_memory and RSS per key"
         ),
+        compares: Compares::REDIS,
         servers,
+        targets: targets(workload),
     })
 }
 
-/// Runs `redraft-load --json` against `addr` and parses its result.
-fn loadgen(config: &Config, addr: &str, args: &[String], timed: bool) -> Result<RunResult, String> {
+/// W9: a group under load; in each run its leader is killed (SIGKILL) `spec.prekill` into the
+/// measured load, and the run's timeline says how long writes stopped. The killed node is
+/// restarted between runs and the next run waits for the whole group.
+fn run_failover(config: &Config, spec: &FailoverSpec) -> Result<Case, String> {
+    let mut group = ServerGroup::start(&config.binaries)?;
+    let compares = Compares::alone(ServerKind::RedraftGroup);
+    let mut servers = empty_runs(compares);
+    for rep in 0..config.runs {
+        let leader = group.wait_whole(LEADER_LIMIT)?;
+        let (run, kill_ns) = run_and_kill(config, &mut group, leader, spec)?;
+        let kill_at = kill_ns.saturating_sub(run.timeline_origin_ns) as f64 / 1e9;
+        let outcome = failover::analyse(
+            &run.timeline,
+            run.timeline_step_secs,
+            spec.warmup.as_secs_f64(),
+            kill_at,
+        )
+        .map_err(|e| format!("{}, run {}: {e}", spec.name, rep + 1))?;
+        let ms = |secs: Option<f64>| secs.map(|s| s * 1000.0);
+        let mut metrics = BTreeMap::new();
+        metrics.insert(metric::KILL_AT.to_string(), kill_at);
+        metrics.insert(metric::PREKILL_THROUGHPUT.to_string(), outcome.prekill_rate);
+        metrics.insert(metric::FAILOVER_ERRORS.to_string(), outcome.errors as f64);
+        let shown = |v: Option<f64>| v.map_or("none within the run".into(), |v| format!("{v:.0} ms"));
+        eprintln!(
+            "{:<40} {:<13} run {}/{}: {:>10.0} req/s before the kill, first write {}, full throughput {}, {} failed attempts",
+            spec.name,
+            compares.subject.name(),
+            rep + 1,
+            config.runs,
+            outcome.prekill_rate,
+            shown(ms(outcome.first_write)),
+            shown(ms(outcome.full_throughput)),
+            outcome.errors,
+        );
+        if let Some(v) = ms(outcome.first_write) {
+            metrics.insert(metric::FAILOVER_FIRST_WRITE.to_string(), v);
+        }
+        if let Some(v) = ms(outcome.full_throughput) {
+            metrics.insert(metric::FAILOVER_FULL_THROUGHPUT.to_string(), v);
+        }
+        servers[0].samples.push(Sample {
+            metrics,
+            run: Some(run),
+        });
+        group.nodes[leader].restart()?;
+    }
+    Ok(Case {
+        workload: spec.workload.to_string(),
+        name: spec.name.clone(),
+        description: format!(
+            "redraft-load --seeds <the 3 nodes> {} --warmup {} --duration {}; kill -9 of the \
+             leader {} s into the measured load",
+            spec.args.join(" "),
+            spec.warmup.as_secs_f64(),
+            (spec.prekill + spec.after).as_secs_f64(),
+            spec.prekill.as_secs_f64(),
+        ),
+        compares,
+        servers,
+        targets: targets(spec.workload),
+    })
+}
+
+/// How long `redraft-load` may take to open its connections before the runner gives up on it.
+const LOADGEN_START_LIMIT: Duration = Duration::from_secs(30);
+
+/// One W9 run: starts the load against the group, kills node `leader` once the load has run
+/// for the warm-up and `spec.prekill`, and returns the load's result and the kill's time
+/// ([`monotonic_ns`], the clock of the result's `timeline_origin_ns`).
+fn run_and_kill(
+    config: &Config,
+    group: &mut ServerGroup,
+    leader: usize,
+    spec: &FailoverSpec,
+) -> Result<(RunResult, u64), String> {
     let mut command = pinned(&config.loadgen, config.loadgen_cores.as_deref());
-    command.args(["--addr", addr, "--json"]).args(args);
+    command
+        .args(["--seeds", &group.seeds(), "--json"])
+        .args(&spec.args)
+        .args(["--warmup", &spec.warmup.as_secs_f64().to_string()])
+        .args([
+            "--duration",
+            &(spec.prekill + spec.after).as_secs_f64().to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", config.loadgen.display()))?;
+    // stderr, line by line, from a thread: the start line tells when to kill.
+    let stderr = child.stderr.take().expect("piped");
+    let (lines, from_reader) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut said = String::new();
+    let deadline = Instant::now() + LOADGEN_START_LIMIT;
+    let started = loop {
+        match from_reader.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line == STARTED_LINE => break true,
+            Ok(line) => said.push_str(&format!("{line}\n")),
+            // It exited (its stderr closed) or took too long.
+            Err(_) => break false,
+        }
+    };
+    let kill_ns = if started {
+        std::thread::sleep(spec.warmup + spec.prekill);
+        let at = monotonic_ns();
+        group.nodes[leader].kill9();
+        Some(at)
+    } else {
+        let _ = child.kill();
+        None
+    };
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("redraft-load: {e}"))?;
+    let _ = reader.join();
+    said.extend(from_reader.try_iter().map(|l| format!("{l}\n")));
+    let Some(kill_ns) = kill_ns else {
+        return Err(format!(
+            "redraft-load did not start its load within {LOADGEN_START_LIMIT:?}: {}",
+            said.trim()
+        ));
+    };
+    if !output.status.success() {
+        return Err(format!(
+            "redraft-load against the group failed ({}): {}",
+            output.status,
+            said.trim()
+        ));
+    }
+    let run = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("redraft-load output: {e}"))?;
+    Ok((run, kill_ns))
+}
+
+/// Runs `redraft-load --json` against `target` (`--addr …` or `--seeds …`) and parses its
+/// result.
+fn loadgen(
+    config: &Config,
+    target: &[String],
+    args: &[String],
+    timed: bool,
+) -> Result<RunResult, String> {
+    let mut command = pinned(&config.loadgen, config.loadgen_cores.as_deref());
+    command.args(target).arg("--json").args(args);
     if timed {
         command
             .args(["--duration", &config.duration.to_string()])
@@ -452,7 +697,7 @@ fn validate(config: &Config) -> Result<Vec<Validation>, String> {
                 .push(bench_cpu / (requests as f64 / rps.max(1.0)));
             let args = workloads::closed_loop_args(op, pipeline, 16, keys);
             let cpu_before = children_cpu_secs();
-            let ours = loadgen(config, &redis.addr, &args, true)?;
+            let ours = loadgen(config, &redis.target(), &args, true)?;
             let ours_cpu = children_cpu_secs() - cpu_before;
             row.redraft_load.push(ours.throughput);
             row.redraft_load_cpu
@@ -582,7 +827,10 @@ mod tests {
 
     #[test]
     fn repetitions_alternate_which_server_goes_first() {
-        assert_eq!(order(0)[0], ServerKind::Redis);
-        assert_eq!(order(1)[0], ServerKind::Redraft);
+        assert_eq!(order(0), [0, 1]);
+        assert_eq!(order(1), [1, 0]);
+        let runs = empty_runs(Compares::REDIS);
+        assert_eq!(runs[0].server, ServerKind::Redis);
+        assert_eq!(runs[1].server, ServerKind::Redraft);
     }
 }

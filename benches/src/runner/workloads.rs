@@ -1,5 +1,10 @@
-//! The workloads W1–W9 as data: which servers' state each needs (a prefilled keyspace), and the
-//! load-generator arguments of each case. Pure, so the case list can be checked without servers.
+//! The workloads W1–W9 as data: which servers' state each needs (a prefilled keyspace), the
+//! load-generator arguments of each case, and the figures a case is meant to reach. Pure, so the
+//! case list can be checked without servers.
+
+use std::time::Duration;
+
+use crate::report::{metric, Bound, Target, TargetOf};
 
 /// How big a run is: `Full` are the figures the docs quote; `Smoke` exercises every step in
 /// seconds (CI), with numbers that mean nothing.
@@ -46,6 +51,27 @@ pub enum Group {
         value_size: usize,
         ttl: Option<u64>,
     },
+    /// W8: load cases against a three-node group and a standalone redraft, both fsyncing
+    /// every write.
+    Replicated { cases: Vec<CaseSpec> },
+    /// W9: load against a group whose leader is killed during each run.
+    Failover(FailoverSpec),
+}
+
+/// One failover case: a load run against a group's leader, killed `prekill` into the measured
+/// part of the run, which goes on for `after` more.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailoverSpec {
+    pub workload: &'static str,
+    pub name: String,
+    /// `redraft-load` arguments, minus the seeds and the timing.
+    pub args: Vec<String>,
+    /// Load before the measured part (connections warm, the leader's log in use).
+    pub warmup: Duration,
+    /// Measured load before the kill: the rate "full throughput" is measured against.
+    pub prekill: Duration,
+    /// Load after the kill: the failover and the recovery must fit in it.
+    pub after: Duration,
 }
 
 /// A workload id with the reason it is not run.
@@ -63,6 +89,8 @@ struct Sizes {
     memory_keys: u64,
     conn_counts: &'static [usize],
     rate: u64,
+    /// W9's warm-up, load before the kill, and load after it.
+    failover: [Duration; 3],
 }
 
 impl Scale {
@@ -74,6 +102,11 @@ impl Scale {
                 memory_keys: 10_000_000,
                 conn_counts: &[1, 50, 1_000, 10_000],
                 rate: 20_000,
+                failover: [
+                    Duration::from_secs(1),
+                    Duration::from_secs(2),
+                    Duration::from_secs(6),
+                ],
             },
             Scale::Smoke => Sizes {
                 keys: 10_000,
@@ -81,6 +114,11 @@ impl Scale {
                 memory_keys: 20_000,
                 conn_counts: &[1, 50, 200],
                 rate: 2_000,
+                failover: [
+                    Duration::from_millis(200),
+                    Duration::from_millis(600),
+                    Duration::from_secs(3),
+                ],
             },
         }
     }
@@ -123,6 +161,28 @@ fn set_get_cases(
             args: closed_loop_args(op, pipeline, value_size, keys),
         })
         .collect()
+}
+
+/// Timeline windows of a failover run, in ms: fine enough to time a failover, coarse enough
+/// that a run's timeline stays small (900 windows for 9 s).
+pub const FAILOVER_TIMELINE_MS: u64 = 10;
+
+/// The figures the issue that asked for `workload` set (empty for most).
+pub fn targets(workload: &str) -> Vec<Target> {
+    match workload {
+        // Replication may cost at most half the throughput and double the median latency.
+        "W8" => vec![
+            Target::new(metric::THROUGHPUT, TargetOf::Ratio, Bound::AtLeast(0.5)),
+            Target::new(metric::P50, TargetOf::Ratio, Bound::AtMost(2.0)),
+        ],
+        // A new leader takes writes within 2 s (Redis Cluster's node timeout alone is 15 s).
+        "W9" => vec![Target::new(
+            metric::FAILOVER_FIRST_WRITE,
+            TargetOf::Median,
+            Bound::AtMost(2000.0),
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// Every group of the selected workloads (`None` = all), in run order, and the skipped ones.
@@ -242,22 +302,33 @@ pub fn plan(scale: Scale, selected: Option<&[String]>) -> (Vec<Group>, Vec<Skip>
             });
         }
     }
-    let skipped = [
-        Skip {
-            workload: "W7",
-            reason: "cluster mode (issue 7) has not landed: no 3-shard redraft to compare with \
-                     Redis Cluster",
-        },
-        Skip {
-            workload: "W8",
-            reason: "Raft replication (issue 4) has not landed: no 3-node group to compare with \
-                     standalone",
-        },
-        Skip {
+    if wanted("W8") {
+        groups.push(Group::Replicated {
+            cases: vec![CaseSpec {
+                workload: "W8",
+                name: "W8 SET 16B P16 c50 fsync always".into(),
+                args: closed_loop_args("set", 16, 16, sizes.keys),
+            }],
+        });
+    }
+    if wanted("W9") {
+        let [warmup, prekill, after] = sizes.failover;
+        let mut args = closed_loop_args("set", 1, 16, sizes.keys);
+        args.extend(["--timeline-ms".into(), FAILOVER_TIMELINE_MS.to_string()]);
+        groups.push(Group::Failover(FailoverSpec {
             workload: "W9",
-            reason: "automatic failover (issue 4) has not landed: no leader to kill",
-        },
-    ]
+            name: "W9 kill -9 the leader, SET 16B P1 c50".into(),
+            args,
+            warmup,
+            prekill,
+            after,
+        }));
+    }
+    let skipped = [Skip {
+        workload: "W7",
+        reason: "cluster mode (issue 7) has not landed: no 3-shard redraft to compare with \
+                 Redis Cluster",
+    }]
     .into_iter()
     .filter(|s| wanted(s.workload))
     .collect();
@@ -277,6 +348,8 @@ mod tests {
                     counts.iter().map(|n| format!("idle {n}")).collect()
                 }
                 Group::Memory { name, .. } => vec![name.clone()],
+                Group::Replicated { cases } => cases.iter().map(|c| c.name.clone()).collect(),
+                Group::Failover(spec) => vec![spec.name.clone()],
             })
             .collect()
     }
@@ -294,24 +367,44 @@ mod tests {
             "case names must be unique: {names:?}"
         );
         // W1: 2 sizes × SET/GET; W2: 2 sizes × 2 depths × SET/GET; W3: 2; W4: 1; W5: 4 rates
-        // + 3 idle counts; W6: 2.
-        assert_eq!(names.len(), 4 + 8 + 2 + 1 + 7 + 2);
+        // + 3 idle counts; W6: 2; W8: 1; W9: 1.
+        assert_eq!(names.len(), 4 + 8 + 2 + 1 + 7 + 2 + 1 + 1);
         assert!(names.contains(&"W1 GET 64B P1 c50".to_string()));
         assert!(names.contains(&"W5 GET 20k/s c10000".to_string()));
         let ids: Vec<_> = skipped.iter().map(|s| s.workload).collect();
-        assert_eq!(ids, ["W7", "W8", "W9"]);
+        assert_eq!(ids, ["W7"]);
     }
 
     #[test]
     fn selection_keeps_only_the_named_workloads() {
-        let selected = vec!["w3".to_string(), "W8".to_string()];
+        let selected = vec!["w3".to_string(), "W7".to_string()];
         let (groups, skipped) = plan(Scale::Smoke, Some(&selected));
         assert_eq!(
             case_names(&groups),
             ["W3 SET hot key P16 c50", "W3 GET hot key P16 c50"]
         );
         assert_eq!(skipped.len(), 1);
-        assert_eq!(skipped[0].workload, "W8");
+        assert_eq!(skipped[0].workload, "W7");
+    }
+
+    #[test]
+    fn replicated_and_failover_cases_are_the_issues() {
+        let selected = vec!["W8".to_string(), "W9".to_string()];
+        let (groups, skipped) = plan(Scale::Full, Some(&selected));
+        assert!(skipped.is_empty());
+        let [Group::Replicated { cases }, Group::Failover(failover)] = &groups[..] else {
+            panic!("{groups:?}");
+        };
+        // W8: 50 clients, P16, SET of 16-byte values, uniform keys.
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].args, closed_loop_args("set", 16, 16, 1_000_000));
+        // W9: W1's SET load at P1, with a timeline fine enough to time the failover.
+        assert_eq!(&failover.args[..10], &closed_loop_args("set", 1, 16, 1_000_000)[..]);
+        assert_eq!(failover.args[10..], ["--timeline-ms", "10"]);
+        assert!(failover.after >= Duration::from_secs(5));
+        assert_eq!(targets("W8").len(), 2);
+        assert_eq!(targets("W9")[0].metric, metric::FAILOVER_FIRST_WRITE);
+        assert!(targets("W1").is_empty());
     }
 
     #[test]

@@ -191,6 +191,15 @@ impl<S: StateMachine> Driver<S> {
                     while let Ok(req) = self.rx.try_recv() {
                         self.handle(req);
                     }
+                    if !self.batch.is_empty() {
+                        // Tokio runs a task just woken by a send next (its LIFO slot), which
+                        // would make every round one client's: let the other runnable
+                        // connections queue their proposals first. Free when nothing waits.
+                        tokio::task::yield_now().await;
+                        while let Ok(req) = self.rx.try_recv() {
+                            self.handle(req);
+                        }
+                    }
                 }
                 _ = tick.tick() => self.on_tick(),
                 _ = fsync.tick() => {

@@ -46,6 +46,9 @@ const REGISTER_KEY: &str = "{faults}:register";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 /// Timeout of every client connection attempt.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Pause between a client's operations in the CI tests: they share two cores with the rest of
+/// the suite, so they leave it some (the soak runs flat out).
+const SHORT_THINK_TIME: Duration = Duration::from_millis(2);
 /// How long to wait for a leader after a fault (a killed leader is replaced within ~2 s).
 const LEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -200,9 +203,18 @@ impl<'a> Client<'a> {
         }
     }
 
-    /// Runs the mixed workload until `stop` is set.
-    fn run(&mut self, stop: &AtomicBool, values: &AtomicU64, list: &dyn ListCommands) {
+    /// Runs the mixed workload until `stop` is set, pausing `think` between operations.
+    fn run(
+        &mut self,
+        stop: &AtomicBool,
+        values: &AtomicU64,
+        list: &dyn ListCommands,
+        think: Duration,
+    ) {
         while !stop.load(Ordering::Relaxed) {
+            if !think.is_zero() {
+                std::thread::sleep(think);
+            }
             let value = values.fetch_add(1, Ordering::Relaxed);
             let epoch = self.epoch();
             match self.rng.gen_range(0..100) {
@@ -639,6 +651,7 @@ impl Nemesis<'_> {
 fn run_workload(
     cluster: &mut LocalCluster,
     clients: usize,
+    think: Duration,
     seed: u64,
     nemesis: impl FnOnce(&mut Nemesis<'_>),
 ) -> Verdict {
@@ -660,7 +673,7 @@ fn run_workload(
             let (ports, stop, values, results) = (&ports, &stop, &values, &results);
             s.spawn(move || {
                 let mut client = Client::new(id, ports, clock, seed);
-                client.run(stop, values, list);
+                client.run(stop, values, list, think);
                 results
                     .lock()
                     .expect("no client panics holding it")
@@ -757,7 +770,9 @@ fn short_fault_test(n: usize, appendonly: bool) {
     println!("faults_{n}_nodes: seed {seed} (REDRAFT_FAULTS_SEED)");
     // The first leader must exist before the clock starts mattering.
     cluster.leader(LEADER_TIMEOUT);
-    let verdict = run_workload(&mut cluster, 4, seed, |nemesis| nemesis.short_sequence());
+    let verdict = run_workload(&mut cluster, 4, SHORT_THINK_TIME, seed, |nemesis| {
+        nemesis.short_sequence()
+    });
     verdict.assert_ok(&format!("faults_{n}_nodes"));
 }
 
@@ -788,7 +803,7 @@ fn faults_soak() {
     let mut cluster = LocalCluster::start(n, options);
     cluster.leader(LEADER_TIMEOUT);
     let mut rng = StdRng::seed_from_u64(seed);
-    let verdict = run_workload(&mut cluster, 6, seed, |nemesis| {
+    let verdict = run_workload(&mut cluster, 6, Duration::ZERO, seed, |nemesis| {
         nemesis.soak(Duration::from_secs(secs), &mut rng)
     });
     verdict.assert_ok("faults_soak");
@@ -843,11 +858,12 @@ fn harness_standalone_node_kill_stop_restart() {
 #[test]
 fn harness_workload_and_checkers_on_a_standalone_node() {
     // A single node frozen and thawed loses nothing: the whole pipeline (clients, outcome
-    // classification, final reads, both checkers) must find a valid history.
+    // classification, final reads, both checkers) must find a valid history. Frozen for over
+    // two request timeouts, so that some write surely times out (outcome Unknown).
     let mut cluster = LocalCluster::start(1, Options::standalone());
-    let verdict = run_workload(&mut cluster, 3, 7, |nemesis| {
+    let verdict = run_workload(&mut cluster, 3, SHORT_THINK_TIME, 7, |nemesis| {
         nemesis.sleep(Duration::from_millis(700));
-        nemesis.freeze(0, Duration::from_millis(1500));
+        nemesis.freeze(0, Duration::from_millis(2500));
         nemesis.sleep(Duration::from_millis(700));
     });
     verdict.assert_ok("harness_workload");
@@ -863,7 +879,7 @@ fn harness_workload_and_checkers_on_a_standalone_node() {
 fn harness_checkers_catch_a_lossy_standalone_node() {
     // kill -9 without persistence loses every acknowledged write: the checkers must say so.
     let mut cluster = LocalCluster::start(1, Options::standalone());
-    let verdict = run_workload(&mut cluster, 2, 11, |nemesis| {
+    let verdict = run_workload(&mut cluster, 2, SHORT_THINK_TIME, 11, |nemesis| {
         nemesis.sleep(Duration::from_millis(800));
         nemesis.kill_and_restart(0, Duration::from_millis(200));
         nemesis.sleep(Duration::from_millis(300));

@@ -9,6 +9,9 @@
 //! - `redis_cli`: the real `redis-cli` against the server.
 //! - `expiry`: TTLs, lazy and active expiry.
 //! - `durability`: appendonly, crash recovery, torn log tails, snapshots.
+//! - `replication`: a 3-node group: ROLE, MOVED, READONLY, WAIT, INFO, CLUSTER, failover.
+//! - `faults`: 3- and 5-node groups under kill -9, SIGSTOP, restarts and partitions, with the
+//!   history checked for lost writes and linearizability anomalies.
 //! - `differential`: seeded random command sequences compared byte for byte with redis-server.
 //!
 //! Helpers shared by the modules (RESP reply builders, byte assertions) live here.
