@@ -1035,6 +1035,13 @@ fn debug(session: &mut Session, argv: &[Bytes]) -> Frame {
     let sub = &argv[1];
     match argv.len() {
         2 if is(sub, "help") => debug_help(),
+        // A status reply, as Redis sends it: 40 hex digits, all zeros for an empty keyspace.
+        2 if is(sub, "digest") => Frame::Simple(Bytes::from(
+            session
+                .server
+                .shard
+                .with(|st| crate::snapshot::digest_hex(&st.keyspace)),
+        )),
         3 if is(sub, "sleep") => {
             // Redis reads the delay with strtod: garbage is 0 seconds.
             let secs = parse_f64(&argv[2]).unwrap_or(0.0);
@@ -1055,6 +1062,8 @@ fn debug_help() -> Frame {
     help_reply(
         "DEBUG",
         &[
+            "DIGEST",
+            "    Output a hex signature representing the current DB content.",
             "OBJECT <key>",
             "    Show low level info about `key` and associated value.",
             "PROTOCOL <type>",

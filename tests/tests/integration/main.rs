@@ -8,6 +8,7 @@
 //! - `bad_input`: malformed RESP, inline commands, limits, slow clients, binary safety.
 //! - `redis_cli`: the real `redis-cli` against the server.
 //! - `expiry`: TTLs, lazy and active expiry.
+//! - `determinism`: members of a group hold identical keyspaces after a random workload.
 //! - `durability`: appendonly, crash recovery, torn log tails, snapshots.
 //! - `replication`: a 3-node group: ROLE, MOVED, READONLY, WAIT, INFO, CLUSTER, failover.
 //! - `faults`: 3- and 5-node groups under kill -9, SIGSTOP, restarts and partitions, with the
@@ -18,6 +19,7 @@
 
 mod bad_input;
 mod connection;
+mod determinism;
 mod differential;
 mod durability;
 mod expiry;
