@@ -134,6 +134,21 @@ impl Db {
         self.expire_at(slot).is_some_and(|at| at <= now_ms)
     }
 
+    /// Makes room for `additional` more keys at once (loading a snapshot): one table resize
+    /// instead of a rehash at every doubling.
+    pub fn reserve(&mut self, additional: usize) {
+        let (segments, hasher) = (&self.segments, &self.hasher);
+        self.table.reserve(additional, |&other| {
+            hash_key(
+                hasher,
+                &slot_ref(segments, other)
+                    .expect("indexed slot is occupied")
+                    .key,
+            )
+        });
+        self.segments.reserve(additional / SEGMENT + 1);
+    }
+
     /// Inserts a key known to be absent; returns its slot.
     pub fn insert_new(&mut self, key: CompactBytes, value: Value, lru: u32) -> u32 {
         let slot = match self.free.pop() {
