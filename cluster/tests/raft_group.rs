@@ -10,7 +10,9 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use raft::eraftpb::Message;
 use redraft_cluster::raft::driver::start;
-use redraft_cluster::raft::{Group, GroupConfig, Outbox, ProposeError, StateMachine};
+use redraft_cluster::raft::{
+    Group, GroupConfig, MembershipKind, Outbox, ProposeError, StateMachine,
+};
 use tokio_util::sync::CancellationToken;
 
 /// A state machine that records every applied proposal; replies with its position.
@@ -96,27 +98,30 @@ struct Cluster {
 
 impl Cluster {
     fn start(n: u64, snapshot_log_bytes: usize) -> Cluster {
-        let router = Arc::new(Router::default());
+        let mut c = Cluster {
+            router: Arc::new(Router::default()),
+            recorders: HashMap::new(),
+            cancels: HashMap::new(),
+        };
         let voters: Vec<u64> = (1..=n).collect();
-        let mut recorders = HashMap::new();
-        let mut cancels = HashMap::new();
         for id in 1..=n {
-            let mut cfg = GroupConfig::new(id, voters.clone());
-            cfg.election_timeout = Duration::from_millis(300);
-            cfg.heartbeat = Duration::from_millis(30);
-            cfg.snapshot_log_bytes = snapshot_log_bytes;
-            let rec = Recorder::default();
-            let cancel = CancellationToken::new();
-            let (group, _task) = start(cfg, rec.clone(), router.clone(), cancel.clone()).unwrap();
-            router.groups.lock().insert(id, group);
-            recorders.insert(id, rec);
-            cancels.insert(id, cancel);
+            c.add_node(id, voters.clone(), snapshot_log_bytes);
         }
-        Cluster {
-            router,
-            recorders,
-            cancels,
-        }
+        c
+    }
+
+    /// Starts member `id`; an empty `voters` is a node that joins an existing group.
+    fn add_node(&mut self, id: u64, voters: Vec<u64>, snapshot_log_bytes: usize) {
+        let mut cfg = GroupConfig::new(id, voters);
+        cfg.election_timeout = Duration::from_millis(300);
+        cfg.heartbeat = Duration::from_millis(30);
+        cfg.snapshot_log_bytes = snapshot_log_bytes;
+        let rec = Recorder::default();
+        let cancel = CancellationToken::new();
+        let (group, _task) = start(cfg, rec.clone(), self.router.clone(), cancel.clone()).unwrap();
+        self.router.groups.lock().insert(id, group);
+        self.recorders.insert(id, rec);
+        self.cancels.insert(id, cancel);
     }
 
     fn group(&self, id: u64) -> Group<usize> {
@@ -258,4 +263,49 @@ async fn a_lagging_member_catches_up_by_snapshot() {
     let detail = c.group(lagger).status().detail();
     assert!(detail.snapshots_installed >= 1, "{detail:?}");
     c.cancels[&lagger].cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joining_member_learns_the_log_then_votes_and_can_be_removed() {
+    let mut c = Cluster::start(3, 2048);
+    let leader = c.leader(&[]).await;
+    for i in 0..50 {
+        c.group(leader).propose(item(i)).await.unwrap().unwrap();
+    }
+    // Node 4 starts knowing nothing; the leader adds it as a learner.
+    c.add_node(4, Vec::new(), 2048);
+    c.group(leader)
+        .change_membership(MembershipKind::AddedLearner, 4, Bytes::from_static(b"addr"))
+        .await
+        .unwrap()
+        .unwrap();
+    c.wait_applied(4, 50).await;
+    // Once caught up, the leader promotes it by itself.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !c.group(leader).status().detail().voters.contains(&4) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node 4 never became a voter"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Four voters: the group survives losing one old member.
+    let victim = (1..=3).find(|&id| id != leader).unwrap();
+    c.router.cut.lock().push(victim);
+    c.group(leader).propose(item(50)).await.unwrap().unwrap();
+    c.wait_applied(4, 51).await;
+    assert_eq!(c.items(4), (0..51).map(item).collect::<Vec<_>>());
+    c.router.cut.lock().clear();
+    // Removal.
+    c.group(leader)
+        .change_membership(MembershipKind::Removed, 4, Bytes::new())
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while c.group(leader).status().detail().voters.contains(&4) {
+        assert!(tokio::time::Instant::now() < deadline, "node 4 never left");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(c.group(leader).status().voter_count(), 3);
 }

@@ -146,6 +146,7 @@ pub const PARAMS: &[Param] = &[
     inert("set-proc-title", "yes", Kind::Bool),
     p("cluster-enabled", "no", Kind::Bool, false),
     p("cluster-seeds", "", Kind::Str, false),
+    p("cluster-join", "no", Kind::Bool, false),
     p(
         "cluster-node-timeout",
         "1000",

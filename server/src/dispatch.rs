@@ -200,7 +200,7 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
     let status = batch.replica.group.status();
     if is_write || is_read {
         if !status.is_leader() {
-            if batch.replica.topology.cluster {
+            if batch.replica.cluster {
                 let keyed = c.spec.first_key(&argv).is_some();
                 if keyed && (is_write || !session.readonly) {
                     return Dispatched::Reply(batch.replica.redirect(slot));

@@ -191,3 +191,13 @@ pub fn subcommand_syntax(container: &str, sub: &[u8]) -> String {
         "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP."
     ))
 }
+
+/// CLUSTER FORGET of the node itself (Redis's text).
+pub const FORGET_MYSELF: &str = "ERR I tried hard but I can't forget myself...";
+/// CLUSTER FORGET of this replica's leader (Redis's text).
+pub const FORGET_MY_MASTER: &str = "ERR Can't forget my master!";
+
+/// CLUSTER FORGET of a node that is not a member (Redis's text).
+pub fn unknown_node(name: &[u8]) -> String {
+    format!("ERR Unknown node {}", String::from_utf8_lossy(name))
+}

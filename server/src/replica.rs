@@ -12,11 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use parking_lot::RwLock;
 use protobuf::Message as _;
 use raft::eraftpb::Message;
 use redraft_cluster::raft::driver::{self, StartError};
 use redraft_cluster::raft::{
-    Durability, Fsync, Group, GroupConfig, Outbox, ProposeError, StateMachine,
+    Durability, Fsync, Group, GroupConfig, MembershipChange, MembershipKind, Outbox, ProposeError,
+    StateMachine,
 };
 use redraft_cluster::transport::{Envelope, Kind, Transport, TransportConfig};
 use redraft_protocol::Frame;
@@ -180,15 +182,35 @@ pub fn topology(config: &Config, port: u16) -> Result<Topology, ReplicaError> {
             bus_port: port.wrapping_add(10000),
         });
     }
-    let me = members
+    let listed = members
         .iter()
         .find(|m| m.port == port && (m.host == announce || resolves_to_self(&m.host)))
-        .map(|m| m.id)
-        .ok_or_else(|| {
-            ReplicaError::Config(format!(
+        .map(|m| m.id);
+    let me = match listed {
+        Some(id) => id,
+        // A node joining an existing group may be left out of the seeds: it takes the next id
+        // (so add such nodes one at a time, or list them to fix their id).
+        None if config.flag("cluster-join") => {
+            let id = members.iter().map(|m| m.id).max().unwrap_or(0) + 1;
+            members.push(Member {
+                id,
+                host: announce.to_string(),
+                port,
+                bus_port: match config.int("cluster-port") {
+                    0 => port.checked_add(10000).ok_or_else(|| {
+                        ReplicaError::Config(format!("port {port} has no default bus port"))
+                    })?,
+                    p => p as u16,
+                },
+            });
+            id
+        }
+        None => {
+            return Err(ReplicaError::Config(format!(
                 "cluster-seeds does not list this node ({announce}:{port})"
-            ))
-        })?;
+            )))
+        }
+    };
     let topo = Topology {
         me,
         members,
@@ -251,10 +273,54 @@ fn parse_identity(text: &str) -> Result<Topology, String> {
     })
 }
 
-/// The keyspace as raft's state machine.
+/// The keyspace as raft's state machine; it also keeps the address book (topology, bus peers,
+/// `nodes.conf`) in step with membership changes.
 pub struct ShardMachine {
     shard: Arc<Shard>,
     databases: usize,
+    members: Option<Members>,
+}
+
+/// What a membership change updates on this node.
+struct Members {
+    topology: Arc<RwLock<Topology>>,
+    transport: Arc<Transport>,
+    dir: PathBuf,
+}
+
+impl Members {
+    fn apply(&self, change: &MembershipChange) {
+        let mut topo = self.topology.write();
+        match change.kind {
+            MembershipKind::AddedLearner | MembershipKind::AddedVoter => {
+                let addr = String::from_utf8_lossy(&change.context).into_owned();
+                if let Ok(Some((host, port, bus_port))) = parse_seeds(&addr).map(|mut v| v.pop()) {
+                    topo.members.retain(|m| m.id != change.node_id);
+                    topo.members.push(Member {
+                        id: change.node_id,
+                        host,
+                        port,
+                        bus_port,
+                    });
+                    topo.members.sort_by_key(|m| m.id);
+                }
+                if let Some(m) = topo.member(change.node_id).filter(|m| m.id != topo.me) {
+                    if let Some(addr) = resolve(&m.host, m.bus_port) {
+                        self.transport.set_peer(m.id, addr);
+                    }
+                }
+            }
+            MembershipKind::Removed => {
+                if change.node_id != topo.me {
+                    topo.members.retain(|m| m.id != change.node_id);
+                    self.transport.remove_peer(change.node_id);
+                }
+            }
+        }
+        if let Err(reason) = write_identity(&self.dir, &topo) {
+            tracing::error!(%reason, "could not rewrite nodes.conf");
+        }
+    }
 }
 
 impl StateMachine for ShardMachine {
@@ -284,6 +350,13 @@ impl StateMachine for ShardMachine {
 
     fn skip(&mut self, index: u64) {
         self.shard.lock().applied = index;
+    }
+
+    fn membership_changed(&mut self, change: &MembershipChange) {
+        tracing::info!(id = change.node_id, kind = ?change.kind, voters = ?change.voters, "membership changed");
+        if let Some(members) = &self.members {
+            members.apply(change);
+        }
     }
 
     fn snapshot(&mut self) -> (u64, Bytes) {
@@ -337,8 +410,12 @@ impl Outbox for NoPeers {
 pub struct Replica {
     /// The group handle.
     pub group: Group<Replies>,
-    /// Members and this node's id.
-    pub topology: Topology,
+    /// This node's id.
+    pub me: u64,
+    /// `cluster-enabled yes`.
+    pub cluster: bool,
+    /// Members and their addresses; changes when members join or leave.
+    topology: Arc<RwLock<Topology>>,
     /// The bus (none for a group of one).
     pub transport: Option<Arc<Transport>>,
     /// The group's task, for [`Replica::stopped`] (taken once).
@@ -358,18 +435,22 @@ impl Replica {
         }
     }
 
+    /// A copy of the current topology.
+    pub fn topology(&self) -> Topology {
+        self.topology.read().clone()
+    }
+
     /// The leader's member entry, if a leader is known.
-    pub fn leader(&self) -> Option<&Member> {
-        self.topology.member(self.group.status().leader()?)
+    pub fn leader(&self) -> Option<Member> {
+        let id = self.group.status().leader()?;
+        self.topology.read().member(id).cloned()
     }
 
     /// The error reply for a command this node cannot serve because it is not the leader:
     /// `-MOVED slot host:port` when the leader is known, else `-CLUSTERDOWN`.
     pub fn redirect(&self, slot: u16) -> Frame {
         match self.leader() {
-            Some(m) if m.id != self.topology.me => {
-                Frame::error(format!("MOVED {slot} {}", m.client_addr()))
-            }
+            Some(m) if m.id != self.me => Frame::error(format!("MOVED {slot} {}", m.client_addr())),
             _ => Frame::error(error::CLUSTER_DOWN),
         }
     }
@@ -377,7 +458,7 @@ impl Replica {
     /// The reply for a proposal that did not succeed.
     pub fn propose_error(&self, err: &ProposeError, slot: u16) -> Frame {
         match err {
-            ProposeError::NotLeader { .. } if self.topology.cluster => self.redirect(slot),
+            ProposeError::NotLeader { .. } if self.cluster => self.redirect(slot),
             ProposeError::NotLeader { .. } => Frame::error(error::NOT_LEADER),
             ProposeError::Unknown => Frame::error(error::OUTCOME_UNKNOWN),
             ProposeError::Shutdown => Frame::error(error::SHUTTING_DOWN),
@@ -396,7 +477,13 @@ pub async fn start(
     cancel: CancellationToken,
 ) -> Result<Replica, ReplicaError> {
     let topology = topology(config, port)?;
-    let voters: Vec<u64> = topology.members.iter().map(|m| m.id).collect();
+    // A joining node starts with no configuration: the leader adds it (as a learner, then a
+    // voter once caught up) when it asks, and it learns the group from the log or a snapshot.
+    let joining = config.flag("cluster-join");
+    let voters: Vec<u64> = match joining {
+        true => Vec::new(),
+        false => topology.members.iter().map(|m| m.id).collect(),
+    };
     let mut cfg = GroupConfig::new(topology.me, voters);
     let timeout = config.int("cluster-node-timeout").max(100) as u64;
     cfg.election_timeout = Duration::from_millis(timeout);
@@ -417,12 +504,11 @@ pub async fn start(
             },
         };
     }
-    let machine = ShardMachine {
-        shard,
-        databases: config.int("databases") as usize,
-    };
-    let (outbox, transport, inbound): (Arc<dyn Outbox>, _, _) = if topology.members.len() > 1 {
-        let (transport, rx) = start_bus(config, port, &topology, cancel.clone()).await?;
+    let (me, cluster) = (topology.me, topology.cluster);
+    let topology = Arc::new(RwLock::new(topology));
+    let (outbox, transport, inbound): (Arc<dyn Outbox>, _, _) = if cluster {
+        let members = topology.read().clone();
+        let (transport, rx) = start_bus(config, port, &members, cancel.clone()).await?;
         (
             Arc::new(BusOutbox(transport.clone())),
             Some(transport),
@@ -431,12 +517,31 @@ pub async fn start(
     } else {
         (Arc::new(NoPeers), None, None)
     };
-    let (group, task) = driver::start(cfg, machine, outbox, cancel)?;
+    let machine = ShardMachine {
+        shard,
+        databases: config.int("databases") as usize,
+        members: transport.as_ref().map(|t| Members {
+            topology: topology.clone(),
+            transport: t.clone(),
+            dir: PathBuf::from(config.get("dir")),
+        }),
+    };
+    let (group, task) = driver::start(cfg, machine, outbox, cancel.clone())?;
     if let Some(rx) = inbound {
-        tokio::spawn(route_inbound(rx, group.clone()));
+        tokio::spawn(route_inbound(rx, group.clone(), topology.clone()));
+    }
+    if let (true, Some(t)) = (joining, &transport) {
+        tokio::spawn(ask_to_join(
+            group.clone(),
+            t.clone(),
+            topology.clone(),
+            cancel,
+        ));
     }
     Ok(Replica {
         group,
+        me,
+        cluster,
         topology,
         transport,
         task: parking_lot::Mutex::new(Some(task)),
@@ -508,17 +613,81 @@ pub async fn hand_over_leadership(replica: &Replica, limit: Duration) {
 }
 
 /// Hands Raft messages from the bus to the group; anything undecodable is dropped with a log
-/// line (the link itself already checked framing and size).
-async fn route_inbound(mut rx: mpsc::Receiver<Envelope>, group: Group<Replies>) {
+/// line (the link itself already checked framing and size). A leader answers a join request
+/// by adding the node as a learner.
+async fn route_inbound(
+    mut rx: mpsc::Receiver<Envelope>,
+    group: Group<Replies>,
+    topology: Arc<RwLock<Topology>>,
+) {
     while let Some(env) = rx.recv().await {
-        if env.kind != Kind::Raft as i32 {
-            continue;
-        }
-        match Message::parse_from_carllerche_bytes(&env.payload) {
-            Ok(msg) => group.step(msg),
-            Err(e) => {
-                tracing::warn!(from = env.from, error = %e, "undecodable raft message dropped")
+        match Kind::try_from(env.kind) {
+            Ok(Kind::Raft) => match Message::parse_from_carllerche_bytes(&env.payload) {
+                Ok(msg) => group.step(msg),
+                Err(e) => {
+                    tracing::warn!(from = env.from, error = %e, "undecodable raft message dropped")
+                }
+            },
+            Ok(Kind::Join) if group.status().is_leader() => {
+                let detail = group.status().detail();
+                if detail.voters.contains(&env.from) || detail.learners.contains(&env.from) {
+                    continue;
+                }
+                let known = topology.read().member(env.from).is_some();
+                tracing::info!(
+                    id = env.from,
+                    known,
+                    "node asks to join; adding it as a learner"
+                );
+                // Answered at once; the change shows when applied.
+                drop(group.change_membership(MembershipKind::AddedLearner, env.from, env.payload));
             }
+            _ => {}
+        }
+    }
+}
+
+/// A joining node asks every member it knows to add it, once a second, until it finds itself
+/// in the configuration (it then learns the rest through Raft).
+async fn ask_to_join(
+    group: Group<Replies>,
+    transport: Arc<Transport>,
+    topology: Arc<RwLock<Topology>>,
+    cancel: CancellationToken,
+) {
+    let me = group.node_id();
+    loop {
+        let detail = group.status().detail();
+        if detail.voters.contains(&me) || detail.learners.contains(&me) {
+            tracing::info!("joined the group");
+            return;
+        }
+        let (addr, peers) = {
+            let topo = topology.read();
+            let addr = topo
+                .member(me)
+                .map(|m| format!("{}:{}@{}", m.host, m.port, m.bus_port))
+                .unwrap_or_default();
+            let peers: Vec<u64> = topo
+                .members
+                .iter()
+                .map(|m| m.id)
+                .filter(|&id| id != me)
+                .collect();
+            (addr, peers)
+        };
+        for to in peers {
+            let _ = transport.send(Envelope {
+                from: me,
+                to,
+                group: 0,
+                kind: Kind::Join as i32,
+                payload: Bytes::from(addr.clone()),
+            });
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
 }

@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use protobuf::Message as _;
-use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot};
+use raft::eraftpb::{
+    ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, Snapshot,
+};
 use raft::{RawNode, ReadOnlyOption, StateRole};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -27,8 +29,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::storage::GroupStorage;
 use super::{
-    batch, logger, Group, GroupConfig, GroupStatus, Outbox, PeerProgress, ProposeError, Request,
-    Role, StateMachine, StatusDetail, StoreError,
+    batch, logger, Group, GroupConfig, GroupStatus, MembershipChange, MembershipKind, Outbox,
+    PeerProgress, ProposeError, Request, Role, StateMachine, StatusDetail, StoreError,
 };
 
 /// Largest payload of one entry; a round with more proposals makes several entries.
@@ -251,6 +253,9 @@ impl<S: StateMachine> Driver<S> {
                 }
             }
             Request::TransferLeader(to) => self.node.transfer_leader(to),
+            Request::ChangeMembership(kind, id, context, reply) => {
+                let _ = reply.send(self.propose_membership(kind, id, context));
+            }
             Request::Campaign => {
                 if let Err(e) = self.node.campaign() {
                     tracing::warn!(error = %e, "campaign failed");
@@ -259,9 +264,66 @@ impl<S: StateMachine> Driver<S> {
         }
     }
 
+    /// Proposes one membership change as a Raft conf change (one at a time: raft-rs refuses a
+    /// second while one is uncommitted).
+    fn propose_membership(
+        &mut self,
+        kind: MembershipKind,
+        id: u64,
+        context: Bytes,
+    ) -> Result<(), ProposeError> {
+        if self.node.raft.state != StateRole::Leader {
+            return Err(ProposeError::NotLeader {
+                leader: self.status.leader(),
+            });
+        }
+        let change_type = match kind {
+            MembershipKind::AddedLearner => ConfChangeType::AddLearnerNode,
+            MembershipKind::AddedVoter => ConfChangeType::AddNode,
+            MembershipKind::Removed => ConfChangeType::RemoveNode,
+        };
+        let cc = ConfChange {
+            change_type,
+            node_id: id,
+            context,
+            ..Default::default()
+        };
+        self.node.propose_conf_change(Vec::new(), cc).map_err(|e| {
+            tracing::warn!(id, ?kind, error = %e, "membership change not proposed");
+            ProposeError::Unknown
+        })
+    }
+
+    /// A leader promotes a learner to voter once it has every committed entry: a member that
+    /// cannot yet serve the log never votes (and never counts toward a quorum).
+    fn promote_caught_up_learners(&mut self) {
+        let raft = &self.node.raft;
+        if raft.state != StateRole::Leader || raft.has_pending_conf() {
+            return;
+        }
+        let committed = raft.raft_log.committed;
+        let ready = self
+            .node
+            .store()
+            .conf_state()
+            .learners
+            .iter()
+            .copied()
+            .find(|id| {
+                raft.prs()
+                    .get(*id)
+                    .is_some_and(|pr| pr.matched >= committed)
+            });
+        if let Some(id) = ready {
+            tracing::info!(id, "learner caught up; promoting it to voter");
+            let _ = self.propose_membership(MembershipKind::AddedVoter, id, Bytes::new());
+        }
+    }
+
     fn on_tick(&mut self) {
         self.node.tick();
         self.ticks += 1;
+        self.promote_caught_up_learners();
         // Re-issue ReadIndex requests raft-rs dropped (a leader that has not yet committed in its
         // term drops them silently); fail those that cannot complete.
         let ticks = self.ticks;
@@ -460,7 +522,9 @@ impl<S: StateMachine> Driver<S> {
             tracing::error!(index, %reason, "snapshot from leader rejected");
             return Ok(());
         }
+        let conf = snap.get_metadata().get_conf_state().clone();
         self.node.mut_store().apply_snapshot(snap)?;
+        self.sm.membership(&conf.voters, &conf.learners);
         self.applied = index;
         self.detail.snapshots_installed += 1;
         // Proposals at or below the snapshot's index: committed or not, we cannot tell.
@@ -522,6 +586,22 @@ impl<S: StateMachine> Driver<S> {
         match result {
             Ok(cs) => {
                 tracing::info!(index = e.index, voters = ?cs.voters, learners = ?cs.learners, "configuration changed");
+                if e.get_entry_type() == EntryType::EntryConfChange {
+                    if let Ok(cc) = ConfChange::parse_from_bytes(&e.data) {
+                        let kind = match cc.get_change_type() {
+                            ConfChangeType::AddNode => MembershipKind::AddedVoter,
+                            ConfChangeType::AddLearnerNode => MembershipKind::AddedLearner,
+                            ConfChangeType::RemoveNode => MembershipKind::Removed,
+                        };
+                        self.sm.membership_changed(&MembershipChange {
+                            node_id: cc.node_id,
+                            kind,
+                            context: cc.context.clone(),
+                            voters: cs.voters.clone(),
+                            learners: cs.learners.clone(),
+                        });
+                    }
+                }
                 if let Err(err) = self.node.mut_store().set_conf_state(cs) {
                     tracing::error!(error = %err, "could not persist the configuration");
                 }

@@ -43,11 +43,47 @@ pub trait StateMachine: Send + 'static {
     /// Serializes the state at the last applied index: `(index, bytes)`.
     fn snapshot(&mut self) -> (u64, Bytes);
 
+    /// Called on every member when a membership change is applied (before `skip(index)`), with
+    /// the change's context (the server puts the member's addresses there) and the resulting
+    /// configuration. A snapshot install does not call it: [`StateMachine::restore`] gets the
+    /// configuration's members from the snapshot's conf state via [`Self::membership`].
+    fn membership_changed(&mut self, _change: &MembershipChange) {}
+
+    /// The configuration after a snapshot was installed (voters and learners), so the state
+    /// machine can reconcile its address book.
+    fn membership(&mut self, _voters: &[u64], _learners: &[u64]) {}
+
     /// Replaces the whole state with a snapshot's taken at `index`.
     ///
     /// # Errors
     /// A description of why `data` is not a valid snapshot; the state is left unchanged.
     fn restore(&mut self, index: u64, data: &Bytes) -> Result<(), String>;
+}
+
+/// A membership change as it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipChange {
+    /// The member.
+    pub node_id: u64,
+    /// What happened to it.
+    pub kind: MembershipKind,
+    /// What the proposer attached (the server: `host:port@bus`).
+    pub context: Bytes,
+    /// Voters after the change.
+    pub voters: Vec<u64>,
+    /// Learners after the change.
+    pub learners: Vec<u64>,
+}
+
+/// The kinds of membership change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipKind {
+    /// Added as a learner: receives the log, does not vote yet.
+    AddedLearner,
+    /// Added as (or promoted to) a voter.
+    AddedVoter,
+    /// Removed from the group.
+    Removed,
 }
 
 /// Sends Raft messages to peers (the bus; an in-memory router in tests).
@@ -243,6 +279,12 @@ pub(crate) enum Request<R> {
     Step(Box<Message>),
     TransferLeader(u64),
     Campaign,
+    ChangeMembership(
+        MembershipKind,
+        u64,
+        Bytes,
+        oneshot::Sender<Result<(), ProposeError>>,
+    ),
 }
 
 /// A handle on a running group: cheap to clone, usable from any task.
@@ -304,6 +346,22 @@ impl<R: Send + 'static> Group<R> {
     /// replica). Returns at once; watch the status for the outcome.
     pub fn transfer_leader(&self, to: u64) {
         let _ = self.tx.send(Request::TransferLeader(to));
+    }
+
+    /// Proposes a membership change (leader only): add `node_id` as a learner — the leader
+    /// promotes it to voter by itself once it has caught up with the log — or remove it.
+    /// Resolves once the change is proposed (watch the status for it being applied).
+    pub fn change_membership(
+        &self,
+        kind: MembershipKind,
+        node_id: u64,
+        context: Bytes,
+    ) -> oneshot::Receiver<Result<(), ProposeError>> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self
+            .tx
+            .send(Request::ChangeMembership(kind, node_id, context, tx));
+        rx
     }
 
     /// Starts an election now (a fresh single-member group does this at start).

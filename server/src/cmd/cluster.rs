@@ -127,6 +127,15 @@ const CLUSTER_SUBS: &[CommandSpec] = &[
         "3.0.0",
     ),
     sub(
+        "forget",
+        3,
+        ADMIN | STALE,
+        CLUSTER_ADMIN,
+        cluster_forget,
+        "Remove a node from the nodes table",
+        "3.0.0",
+    ),
+    sub(
         "keyslot",
         3,
         STALE,
@@ -315,7 +324,7 @@ impl GroupView {
             .unwrap_or_default();
         let now = Instant::now();
         let members = replica
-            .topology
+            .topology()
             .members
             .iter()
             .map(|m| {
@@ -325,7 +334,7 @@ impl GroupView {
                     host: m.host.clone(),
                     port: m.port,
                     bus_port: m.bus_port,
-                    link_up: m.id == replica.topology.me || link.is_some_and(|l| l.connected),
+                    link_up: m.id == replica.me || link.is_some_and(|l| l.connected),
                     heard_ms_ago: link
                         .and_then(|l| l.last_received)
                         .map(|t| now.saturating_duration_since(t).as_millis() as u64),
@@ -334,8 +343,8 @@ impl GroupView {
             })
             .collect();
         GroupView {
-            cluster: replica.topology.cluster,
-            me: replica.topology.me,
+            cluster: replica.cluster,
+            me: replica.me,
             leading: status.is_leader(),
             raft_role: role_name(status.role()),
             leader: status.leader(),
@@ -580,7 +589,7 @@ fn role(session: &mut Session, _argv: &[Bytes]) -> Frame {
 
 /// True when this node is the shard's master (HELLO's `role`): see [`GroupView::is_master`].
 pub fn is_master(replica: &Replica) -> bool {
-    !replica.topology.cluster || replica.group.status().is_leader()
+    !replica.cluster || replica.group.status().is_leader()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -658,7 +667,7 @@ fn wait(session: &mut Session, argv: &[Bytes]) -> Frame {
 // ---------------------------------------------------------------------------------------------
 
 fn cluster_enabled(session: &Session) -> bool {
-    session.server.replica().topology.cluster
+    session.server.replica().cluster
 }
 
 fn readonly(session: &mut Session, _argv: &[Bytes]) -> Frame {
@@ -851,7 +860,7 @@ fn cluster_myid(session: &mut Session, _argv: &[Bytes]) -> Frame {
     if !cluster_enabled(session) {
         return Frame::error(error::CLUSTER_SUPPORT_DISABLED);
     }
-    bulk(&node_name(session.server.replica().topology.me))
+    bulk(&node_name(session.server.replica().me))
 }
 
 fn cluster_nodes(session: &mut Session, _argv: &[Bytes]) -> Frame {
@@ -941,12 +950,55 @@ fn cluster_failover(session: &mut Session, argv: &[Bytes]) -> Frame {
     };
     let replica = session.server.replica();
     match failover_step(&GroupView::gather(replica), mode) {
-        Ok(FailoverStep::Transfer) => replica.group.transfer_leader(replica.topology.me),
+        Ok(FailoverStep::Transfer) => replica.group.transfer_leader(replica.me),
         Ok(FailoverStep::Campaign) => replica.group.campaign(),
         Err(e) => return Frame::error(e),
     }
     tracing::info!(?mode, "manual failover requested (CLUSTER FAILOVER)");
     // Redis answers at once; the outcome shows in ROLE and CLUSTER NODES.
+    Frame::ok()
+}
+
+/// CLUSTER FORGET <node-id>: on the leader, removes a member from the group (a Raft conf
+/// change); the member stops receiving the log. Node ids are [`node_name`]s.
+fn cluster_forget(session: &mut Session, argv: &[Bytes]) -> Frame {
+    if !cluster_enabled(session) {
+        return Frame::error(error::CLUSTER_SUPPORT_DISABLED);
+    }
+    let replica = session.server.replica();
+    let unknown = || Frame::error(error::unknown_node(&argv[2]));
+    let Some(id) = std::str::from_utf8(&argv[2])
+        .ok()
+        .filter(|s| s.len() == 40)
+        .and_then(|s| u64::from_str_radix(s, 16).ok())
+    else {
+        return unknown();
+    };
+    if id == replica.me {
+        return Frame::error(error::FORGET_MYSELF);
+    }
+    if replica.topology().member(id).is_none() {
+        return unknown();
+    }
+    let status = replica.group.status();
+    if status.leader() == Some(id) {
+        return Frame::error(error::FORGET_MY_MASTER);
+    }
+    if !status.is_leader() {
+        // Membership changes are Raft conf changes: only the leader can propose them.
+        let leader = replica
+            .leader()
+            .map_or("?".to_string(), |m| m.client_addr());
+        return Frame::error(format!(
+            "ERR membership changes go through the leader: send CLUSTER FORGET to {leader}"
+        ));
+    }
+    tracing::info!(id, "removing a member (CLUSTER FORGET)");
+    drop(replica.group.change_membership(
+        redraft_cluster::raft::MembershipKind::Removed,
+        id,
+        Bytes::new(),
+    ));
     Frame::ok()
 }
 
@@ -1030,6 +1082,8 @@ fn cluster_help(session: &mut Session, _argv: &[Bytes]) -> Frame {
         &[
             "COUNTKEYSINSLOT <slot>",
             "    Return the number of keys in <slot>.",
+            "FORGET <node-id>",
+            "    Remove a node from the group (on the leader: a Raft membership change).",
             "FAILOVER [FORCE|TAKEOVER]",
             "    Promote current replica node to being a master.",
             "GETKEYSINSLOT <slot> <count>",

@@ -194,7 +194,7 @@ fn hello(s: &mut Session, argv: &[Bytes]) -> Frame {
     }
     s.set_resp(version);
     let replica = s.server.replica();
-    let mode = if replica.topology.cluster {
+    let mode = if replica.cluster {
         "cluster"
     } else {
         "standalone"

@@ -10,6 +10,7 @@
 //! - `expiry`: TTLs, lazy and active expiry.
 //! - `determinism`: members of a group hold identical keyspaces after a random workload.
 //! - `durability`: appendonly, crash recovery, torn log tails, snapshots.
+//! - `membership`: joining (learner, then voter) and CLUSTER FORGET at runtime.
 //! - `replication`: a 3-node group: ROLE, MOVED, READONLY, WAIT, INFO, CLUSTER, failover.
 //! - `faults`: 3- and 5-node groups under kill -9, SIGSTOP, restarts and partitions, with the
 //!   history checked for lost writes and linearizability anomalies.
@@ -26,6 +27,7 @@ mod expiry;
 mod faults;
 mod keys;
 mod limits;
+mod membership;
 mod redis_cli;
 mod replication;
 mod strings;
