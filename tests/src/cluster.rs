@@ -9,10 +9,12 @@
 //! restarted with the same dir and arguments ([`LocalCluster::restart`]).
 //!
 //! Clients: [`NodeConn`], a small RESP client whose every call is bounded by a timeout and
-//! returns errors instead of panicking (what a fault workload needs), and
-//! [`LocalCluster::client`], a redis-rs connection for convenience. [`parse_role`] turns a
-//! `ROLE` reply into a [`Role`]; [`LocalCluster::leader`] finds the node that says it leads
-//! and that a majority of nodes follow.
+//! returns errors instead of panicking (what a fault workload needs); [`LocalCluster::raw`] and
+//! [`LocalCluster::cmd`], a [`RawClient`] and a one-shot command for tests that assert on exact
+//! replies; [`LocalCluster::client`], a redis-rs connection for convenience. [`parse_role`]
+//! turns a `ROLE` reply into a [`Role`]; [`LocalCluster::leader`] finds the node that says it
+//! leads and that a majority of nodes follow, [`LocalCluster::full_leader`] one that every
+//! other node follows with its link up.
 //!
 //! Every wait is bounded. Processes are killed on drop (and by the kernel if the thread that
 //! spawned them dies: call `start`/`restart` from the thread that owns the cluster); on a
@@ -32,7 +34,7 @@ use bytes::BytesMut;
 use redraft_protocol::Frame;
 
 use crate::netfault::Proxy;
-use crate::{probe_free_port, redraft_bin};
+use crate::{probe_free_port, redraft_bin, RawClient};
 
 /// How long a node gets to answer its first PING.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -308,6 +310,11 @@ impl LocalCluster {
         self.nodes[i].bus_port
     }
 
+    /// Every node but `leader`, in index order.
+    pub fn followers(&self, leader: usize) -> impl Iterator<Item = usize> {
+        (0..self.len()).filter(move |&i| i != leader)
+    }
+
     /// The node whose client port is `port`.
     pub fn index_of_port(&self, port: u16) -> Option<usize> {
         self.nodes.iter().position(|n| n.port == port)
@@ -472,6 +479,22 @@ impl LocalCluster {
         NodeConn::connect(self.port(i), timeout)
     }
 
+    /// A [`RawClient`] on node `i`: exact reply bytes, 10 s read timeout.
+    ///
+    /// # Panics
+    /// If it cannot connect.
+    pub fn raw(&self, i: usize) -> RawClient {
+        RawClient::connect(self.port(i))
+    }
+
+    /// Sends one command to node `i` on a fresh [`RawClient`] and returns the decoded reply.
+    ///
+    /// # Panics
+    /// If it cannot connect, or no whole reply comes within the client's read timeout.
+    pub fn cmd(&self, i: usize, args: &[&str]) -> Frame {
+        self.raw(i).cmd_frame(args)
+    }
+
     /// A redis-rs connection to node `i` (10 s read timeout).
     ///
     /// # Panics
@@ -523,16 +546,7 @@ impl LocalCluster {
 
     /// Waits up to `timeout` for [`LocalCluster::current_leader`].
     pub fn try_leader(&self, timeout: Duration) -> Option<usize> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(l) = self.current_leader() {
-                return Some(l);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        poll(timeout, || self.current_leader())
     }
 
     /// Waits up to `timeout` for a leader and returns its index.
@@ -546,6 +560,42 @@ impl LocalCluster {
                 self.describe()
             )
         })
+    }
+
+    /// The node that says it leads and that every other node follows with its link up, if
+    /// there is one right now: the whole group has formed around it.
+    pub fn current_full_leader(&self) -> Option<usize> {
+        let roles: Vec<Option<Role>> = (0..self.len()).map(|i| self.role(i).ok()).collect();
+        let ports = self.ports();
+        full_leader_of(&roles, &ports)
+    }
+
+    /// Waits up to `timeout` for [`LocalCluster::current_full_leader`] and returns its index:
+    /// for tests that look at every follower, where a majority is not enough.
+    ///
+    /// # Panics
+    /// If there is none by then, with every node's role in the message.
+    pub fn full_leader(&self, timeout: Duration) -> usize {
+        poll(timeout, || self.current_full_leader()).unwrap_or_else(|| {
+            panic!(
+                "no leader followed by every node within {timeout:?}:\n{}",
+                self.describe()
+            )
+        })
+    }
+}
+
+/// Calls `f` every 50 ms until it returns `Some`, for at most `timeout`.
+fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -782,6 +832,24 @@ pub fn leader_of(roles: &[Option<Role>], ports: &[u16]) -> Option<usize> {
     })
 }
 
+/// The leader among `roles` (indexed like `ports`, `None` for nodes that did not answer) that
+/// every other node follows with its link up (`connected`).
+pub fn full_leader_of(roles: &[Option<Role>], ports: &[u16]) -> Option<usize> {
+    let follows = |role: &Option<Role>, port: u16| {
+        matches!(
+            role,
+            Some(Role::Follower { leader: Some((_, p)), state, .. })
+                if *p == port && state == "connected"
+        )
+    };
+    (0..roles.len()).find(|&i| {
+        matches!(roles[i], Some(Role::Leader { .. }))
+            && (0..roles.len())
+                .filter(|&j| j != i)
+                .all(|j| follows(&roles[j], ports[i]))
+    })
+}
+
 /// A RESP client whose every operation is bounded by a timeout and reports failure as an
 /// `io::Error` (never panics): what a client under fault injection needs.
 ///
@@ -1005,22 +1073,27 @@ mod tests {
         );
     }
 
+    /// A node that says it leads, with no replicas known.
+    fn leader() -> Option<Role> {
+        Some(Role::Leader {
+            offset: 0,
+            replicas: vec![],
+        })
+    }
+
+    /// A node that follows the leader on client port `port`, its link in `state`.
+    fn follower(port: u16, state: &str) -> Option<Role> {
+        Some(Role::Follower {
+            leader: Some(("127.0.0.1".into(), port)),
+            state: state.into(),
+            offset: 0,
+        })
+    }
+
     #[test]
     fn leader_needs_a_majority() {
         let ports = [7001, 7002, 7003];
-        let leader = || {
-            Some(Role::Leader {
-                offset: 0,
-                replicas: vec![],
-            })
-        };
-        let follows = |port| {
-            Some(Role::Follower {
-                leader: Some(("127.0.0.1".into(), port)),
-                state: "connected".into(),
-                offset: 0,
-            })
-        };
+        let follows = |port| follower(port, "connected");
         assert_eq!(leader_of(&[leader(), follows(7001), None], &ports), Some(0));
         // An isolated old leader and a new one followed by the third node.
         assert_eq!(
@@ -1031,5 +1104,44 @@ mod tests {
         assert_eq!(leader_of(&[leader(), None, None], &ports), None);
         // A single-node cluster is its own majority.
         assert_eq!(leader_of(&[leader()], &[7001]), Some(0));
+    }
+
+    #[test]
+    fn full_leader_needs_every_link_up() {
+        let ports = [7001, 7002, 7003];
+        let all = [
+            follower(7002, "connected"),
+            leader(),
+            follower(7002, "connected"),
+        ];
+        assert_eq!(full_leader_of(&all, &ports), Some(1));
+        // A majority is not enough: a silent node, a link not up, another leader.
+        assert_eq!(
+            full_leader_of(&[leader(), follower(7001, "connected"), None], &ports),
+            None
+        );
+        assert_eq!(
+            full_leader_of(
+                &[
+                    leader(),
+                    follower(7001, "connected"),
+                    follower(7001, "connecting")
+                ],
+                &ports
+            ),
+            None
+        );
+        assert_eq!(
+            full_leader_of(
+                &[
+                    leader(),
+                    follower(7001, "connected"),
+                    follower(7002, "connected")
+                ],
+                &ports
+            ),
+            None
+        );
+        assert_eq!(full_leader_of(&[leader()], &[7001]), Some(0));
     }
 }

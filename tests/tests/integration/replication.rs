@@ -4,238 +4,54 @@
 //! commands with MOVED, refuse keyless writes with READONLY and serve reads after READONLY;
 //! WAIT counts followers; CLUSTER FAILOVER moves leadership; `redis-cli -c` follows MOVED.
 //!
-//! The groups are started by [`Group`], a small helper local to this module: three `redraft`
-//! processes on ports whose bus port (+10000) is free too. Every wait is bounded.
-//! `standalone_*` tests need no cluster mode and also pass against redis-server
+//! The groups are [`LocalCluster`]s of three `redraft` processes without fault proxies, each
+//! test waiting for a leader that both followers follow with their link up. Every wait is
+//! bounded. `standalone_*` tests need no cluster mode and also pass against redis-server
 //! (`REDRAFT_BIN=$(which redis-server)`).
 
-use std::fs;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use redraft_protocol::Frame;
-use redraft_tests::{escape, probe_free_port, redraft_bin, which, RawClient, Server};
+use redraft_tests::cluster::{LocalCluster, Options};
+use redraft_tests::{escape, which, Server};
 
 use super::{assert_raw, bulk, err, int, OK};
 
-/// How long a node gets to answer its first PING.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a group gets to elect a leader that every follower follows.
 const LEADER_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long anything else that happens "eventually" may take.
 const EVENTUALLY: Duration = Duration::from_secs(10);
 /// Election timeout of the test groups: generous, so that a loaded test machine does not
 /// cause spontaneous elections in the middle of a test.
-const NODE_TIMEOUT_MS: &str = "2000";
+const NODE_TIMEOUT_MS: u64 = 2000;
 
-static NEXT_GROUP: AtomicU64 = AtomicU64::new(0);
-
-/// One `redraft` process of a [`Group`].
-struct Node {
-    child: Child,
-    port: u16,
-    log: PathBuf,
+/// Starts three redraft nodes forming one group, without snapshots on a save schedule.
+fn group() -> LocalCluster {
+    LocalCluster::start(
+        3,
+        Options {
+            proxies: false,
+            node_timeout_ms: NODE_TIMEOUT_MS,
+            extra_args: vec!["--save".into(), String::new()],
+            ..Options::default()
+        },
+    )
 }
 
-impl Node {
-    fn log_text(&self) -> String {
-        fs::read(&self.log)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    }
-
-    fn raw(&self) -> RawClient {
-        RawClient::connect(self.port)
-    }
-
-    /// One command on a fresh connection.
-    fn cmd(&self, args: &[&str]) -> Frame {
-        self.raw().cmd_frame(args)
-    }
-}
-
-/// Three redraft processes forming one group; killed on drop (logs printed on a panic).
-struct Group {
-    nodes: Vec<Node>,
-    dir: PathBuf,
-}
-
-enum StartError {
-    PortTaken,
-    Failed(String),
-}
-
-/// A port that is free and whose bus port (+10000) is free too, not in `taken`.
-fn free_port_with_bus(taken: &[u16]) -> u16 {
-    for _ in 0..200 {
-        let p = probe_free_port();
-        if p <= 55535 && !taken.contains(&p) && TcpListener::bind(("127.0.0.1", p + 10000)).is_ok()
-        {
-            return p;
-        }
-    }
-    panic!("no free port whose bus port is free too");
-}
-
-impl Group {
-    fn start() -> Group {
-        let mut last = String::new();
-        for _ in 0..5 {
-            let mut ports = Vec::new();
-            for _ in 0..3 {
-                ports.push(free_port_with_bus(&ports));
-            }
-            match Group::try_start(&ports) {
-                Ok(g) => return g,
-                Err(StartError::PortTaken) => last = "port taken".into(),
-                Err(StartError::Failed(log)) => panic!("group failed to start:\n{log}"),
-            }
-        }
-        panic!("could not start a group on free ports: {last}");
-    }
-
-    fn try_start(ports: &[u16]) -> Result<Group, StartError> {
-        let n = NEXT_GROUP.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "redraft-tests-{}-replication-{n}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        let seeds = ports
-            .iter()
-            .map(|p| format!("127.0.0.1:{p}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut group = Group {
-            nodes: Vec::new(),
-            dir: dir.clone(),
-        };
-        for &port in ports {
-            let node_dir = dir.join(port.to_string());
-            fs::create_dir_all(&node_dir).expect("create node dir");
-            let log = node_dir.join("server.log");
-            let log_file = fs::File::create(&log).expect("create log");
-            let mut cmd = Command::new(redraft_bin());
-            cmd.args(["--port", &port.to_string()])
-                .args(["--bind", "127.0.0.1", "--save", ""])
-                .args(["--dir", &node_dir.display().to_string()])
-                .args(["--cluster-enabled", "yes", "--cluster-seeds", &seeds])
-                .args(["--cluster-node-timeout", NODE_TIMEOUT_MS])
-                .current_dir(&node_dir)
-                .stdin(Stdio::null())
-                .stdout(log_file.try_clone().expect("clone log"))
-                .stderr(log_file);
-            // SAFETY: prctl is async-signal-safe and touches no parent memory: the kernel
-            // kills the node if the test thread that spawned it dies.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
-            let child = cmd.spawn().expect("spawn redraft");
-            group.nodes.push(Node { child, port, log });
-        }
-        let deadline = Instant::now() + STARTUP_TIMEOUT;
-        for i in 0..group.nodes.len() {
-            loop {
-                let node = &mut group.nodes[i];
-                if let Ok(Some(_)) = node.child.try_wait() {
-                    let log = node.log_text();
-                    return Err(if log.contains("in use") {
-                        StartError::PortTaken
-                    } else {
-                        StartError::Failed(log)
-                    });
-                }
-                if Instant::now() > deadline {
-                    return Err(StartError::Failed(format!(
-                        "node {} did not answer PING: {}",
-                        node.port,
-                        node.log_text()
-                    )));
-                }
-                if ping(node.port) {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        Ok(group)
-    }
-
-    /// Index of the leader, once one node says `master` and both others follow it with their
-    /// link up.
-    fn leader(&self) -> usize {
-        eventually_within("a leader every follower follows", LEADER_TIMEOUT, || {
-            let roles: Vec<Frame> = self.nodes.iter().map(|n| n.cmd(&["ROLE"])).collect();
-            let leader = roles.iter().position(|r| role_kind(r) == "master")?;
-            let port = i64::from(self.nodes[leader].port);
-            roles
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != leader)
-                .all(|(_, r)| follows(r) == Some((port, "connected".to_string())))
-                .then_some(leader)
-        })
-    }
-
-    fn followers(&self, leader: usize) -> impl Iterator<Item = &Node> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| *i != leader)
-            .map(|(_, n)| n)
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        for n in &mut self.nodes {
-            let _ = n.child.kill();
-            let _ = n.child.wait();
-        }
-        if std::thread::panicking() {
-            for n in &self.nodes {
-                let log = n.log_text();
-                let tail = &log[log.len().saturating_sub(8 * 1024)..];
-                eprintln!("----- log of node on port {} -----\n{tail}", n.port);
-            }
-        }
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn ping(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-    let mut buf = [0u8; 16];
-    s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok()
-        && s.read(&mut buf)
-            .is_ok_and(|n| buf[..n].starts_with(b"+PONG"))
-}
-
-/// Polls `f` until it returns `Some`, for at most `limit`.
-fn eventually_within<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
+/// Polls `f` until it returns `Some`, for at most [`EVENTUALLY`].
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + EVENTUALLY;
     loop {
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "not within {limit:?}: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "not within {EVENTUALLY:?}: {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn eventually<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
-    eventually_within(what, EVENTUALLY, f)
 }
 
 /// The text of a bulk, simple, verbatim or error frame.
@@ -289,19 +105,19 @@ fn field(info: &str, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn info(node: &Node, section: &str) -> String {
-    text(&node.cmd(&["INFO", section]))
+/// Node `i`'s INFO `section`.
+fn info(g: &LocalCluster, i: usize, section: &str) -> String {
+    text(&g.cmd(i, &["INFO", section]))
 }
 
 #[test]
 fn group_forms_and_role_has_redis_shapes() {
-    let g = Group::start();
-    let l = g.leader();
-    let leader = &g.nodes[l];
-    let follower_ports: Vec<String> = g.followers(l).map(|n| n.port.to_string()).collect();
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
+    let follower_ports: Vec<String> = g.followers(l).map(|f| g.port(f).to_string()).collect();
     // The leader lists its followers once they are online: host, port and offset as bulks.
     let role = eventually("the leader's ROLE lists both replicas", || {
-        let role = leader.cmd(&["ROLE"]);
+        let role = g.cmd(l, &["ROLE"]);
         (items(&role).len() == 3 && items(&items(&role)[2]).len() == 2).then_some(role)
     });
     let parts = items(&role);
@@ -320,16 +136,16 @@ fn group_forms_and_role_has_redis_shapes() {
         assert!(replica_offset <= offset, "{role:?}");
     }
     for f in g.followers(l) {
-        let role = f.cmd(&["ROLE"]);
+        let role = g.cmd(f, &["ROLE"]);
         let parts = items(&role);
         assert_eq!(parts.len(), 5, "{role:?}");
         assert_eq!(parts[0], Frame::Bulk("slave".into()));
         assert_eq!(text(&parts[1]), "127.0.0.1");
-        assert_eq!(parts[2], Frame::Integer(leader.port.into()));
+        assert_eq!(parts[2], Frame::Integer(g.port(l).into()));
         assert_eq!(text(&parts[3]), "connected");
         assert!(matches!(parts[4], Frame::Integer(n) if n > 0), "{role:?}");
         // HELLO reports the replica role and cluster mode.
-        let hello = f.raw().cmd_str(&["HELLO", "3"]);
+        let hello = g.raw(f).cmd_str(&["HELLO", "3"]);
         let needle = [bulk("mode"), bulk("cluster"), bulk("role"), bulk("replica")].concat();
         assert!(
             hello.windows(needle.len()).any(|w| w == needle),
@@ -337,7 +153,7 @@ fn group_forms_and_role_has_redis_shapes() {
             escape(&hello)
         );
     }
-    let hello = leader.raw().cmd_str(&["HELLO", "3"]);
+    let hello = g.raw(l).cmd_str(&["HELLO", "3"]);
     let needle = [bulk("mode"), bulk("cluster"), bulk("role"), bulk("master")].concat();
     assert!(
         hello.windows(needle.len()).any(|w| w == needle),
@@ -348,15 +164,15 @@ fn group_forms_and_role_has_redis_shapes() {
 
 #[test]
 fn followers_redirect_keyed_commands_and_refuse_keyless_writes() {
-    let g = Group::start();
-    let l = g.leader();
-    let leader_port = g.nodes[l].port;
-    let Frame::Integer(slot) = g.nodes[l].cmd(&["CLUSTER", "KEYSLOT", "somekey"]) else {
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
+    let leader_port = g.port(l);
+    let Frame::Integer(slot) = g.cmd(l, &["CLUSTER", "KEYSLOT", "somekey"]) else {
         panic!("CLUSTER KEYSLOT is not an integer");
     };
     let moved = err(&format!("MOVED {slot} 127.0.0.1:{leader_port}"));
     for f in g.followers(l) {
-        let mut c = f.raw();
+        let mut c = g.raw(f);
         assert_raw(c.cmd_str(&["GET", "somekey"]), &moved);
         assert_raw(c.cmd_str(&["SET", "somekey", "v"]), &moved);
         assert_raw(
@@ -366,16 +182,16 @@ fn followers_redirect_keyed_commands_and_refuse_keyless_writes() {
         // Keyless reads and connection commands are served.
         assert_raw(c.cmd_str(&["PING"]), b"+PONG\r\n");
     }
-    assert_raw(g.nodes[l].raw().cmd_str(&["SET", "somekey", "v"]), OK);
+    assert_raw(g.raw(l).cmd_str(&["SET", "somekey", "v"]), OK);
 }
 
 #[test]
 fn readonly_serves_reads_on_a_follower_until_readwrite_or_reset() {
-    let g = Group::start();
-    let l = g.leader();
-    assert_raw(g.nodes[l].raw().cmd_str(&["SET", "k", "v1"]), OK);
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
+    assert_raw(g.raw(l).cmd_str(&["SET", "k", "v1"]), OK);
     let f = g.followers(l).next().expect("a follower");
-    let mut c = f.raw();
+    let mut c = g.raw(f);
     assert_raw(c.cmd_str(&["READONLY"]), OK);
     eventually("the follower serves the value after READONLY", || {
         (c.cmd_str(&["GET", "k"]) == bulk("v1")).then_some(())
@@ -394,10 +210,9 @@ fn readonly_serves_reads_on_a_follower_until_readwrite_or_reset() {
 
 #[test]
 fn wait_counts_the_followers_that_have_the_writes() {
-    let g = Group::start();
-    let l = g.leader();
-    let leader = &g.nodes[l];
-    let mut c = leader.raw();
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
+    let mut c = g.raw(l);
     assert_raw(c.cmd_str(&["SET", "k", "v"]), OK);
     assert_raw(c.cmd_str(&["WAIT", "2", "1000"]), int(2));
     // More replicas than exist: the timeout decides, and the reply is how many have it.
@@ -432,12 +247,12 @@ fn wait_counts_the_followers_that_have_the_writes() {
     );
     for f in g.followers(l) {
         assert_raw(
-            f.raw().cmd_str(&["WAIT", "1", "0"]),
+            g.raw(f).cmd_str(&["WAIT", "1", "0"]),
             err("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."),
         );
     }
     // A WAIT that can never be satisfied blocks until the client is killed.
-    let mut blocked = leader.raw();
+    let mut blocked = g.raw(l);
     let Frame::Integer(id) = blocked.cmd_frame(&["CLIENT", "ID"]) else {
         panic!("CLIENT ID is not an integer");
     };
@@ -452,38 +267,37 @@ fn wait_counts_the_followers_that_have_the_writes() {
 
 #[test]
 fn cluster_failover_on_a_follower_makes_it_the_leader() {
-    let g = Group::start();
-    let l = g.leader();
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
     assert_raw(
-        g.nodes[l].raw().cmd_str(&["CLUSTER", "FAILOVER"]),
+        g.raw(l).cmd_str(&["CLUSTER", "FAILOVER"]),
         err("ERR You should send CLUSTER FAILOVER to a replica"),
     );
-    let f = (0..g.nodes.len()).find(|&i| i != l).expect("a follower");
-    let mut c = g.nodes[f].raw();
+    let f = g.followers(l).next().expect("a follower");
+    let mut c = g.raw(f);
     assert_raw(
         c.cmd_str(&["CLUSTER", "FAILOVER", "sideways"]),
         err("ERR syntax error"),
     );
     assert_raw(c.cmd_str(&["CLUSTER", "FAILOVER"]), OK);
     eventually("the follower becomes the leader", || {
-        (role_kind(&g.nodes[f].cmd(&["ROLE"])) == "master").then_some(())
+        (role_kind(&g.cmd(f, &["ROLE"])) == "master").then_some(())
     });
-    let new_port = i64::from(g.nodes[f].port);
+    let new_port = i64::from(g.port(f));
     eventually("the old leader follows the new one", || {
-        (follows(&g.nodes[l].cmd(&["ROLE"])) == Some((new_port, "connected".into()))).then_some(())
+        (follows(&g.cmd(l, &["ROLE"])) == Some((new_port, "connected".into()))).then_some(())
     });
-    assert_eq!(g.leader(), f);
-    assert_raw(g.nodes[f].raw().cmd_str(&["SET", "after", "failover"]), OK);
+    assert_eq!(g.full_leader(LEADER_TIMEOUT), f);
+    assert_raw(g.raw(f).cmd_str(&["SET", "after", "failover"]), OK);
 }
 
 #[test]
 fn info_replication_raft_and_cluster_sections() {
-    let g = Group::start();
-    let l = g.leader();
-    let leader = &g.nodes[l];
-    assert_raw(leader.raw().cmd_str(&["SET", "k", "v"]), OK);
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
+    assert_raw(g.raw(l).cmd_str(&["SET", "k", "v"]), OK);
     let repl = eventually("INFO replication lists both replicas online", || {
-        let repl = info(leader, "replication");
+        let repl = info(&g, l, "replication");
         (field(&repl, "connected_slaves").as_deref() == Some("2")
             && repl.matches("state=online").count() == 2)
             .then_some(repl)
@@ -500,7 +314,7 @@ fn info_replication_raft_and_cluster_sections() {
         .expect("master_repl_offset");
     assert!(offset > 0, "{repl}");
 
-    let raft = info(leader, "raft");
+    let raft = info(&g, l, "raft");
     assert!(raft.starts_with("# Raft\r\n"), "{raft}");
     assert_eq!(field(&raft, "raft_role").as_deref(), Some("leader"));
     assert_eq!(field(&raft, "raft_voters").as_deref(), Some("1,2,3"));
@@ -517,39 +331,38 @@ fn info_replication_raft_and_cluster_sections() {
         assert!(peer.ends_with(",active=1,link=up"), "{peer}");
     }
     assert_eq!(
-        field(&info(leader, "server"), "redis_mode").as_deref(),
+        field(&info(&g, l, "server"), "redis_mode").as_deref(),
         Some("cluster")
     );
     assert_eq!(
-        field(&info(leader, "cluster"), "cluster_enabled").as_deref(),
+        field(&info(&g, l, "cluster"), "cluster_enabled").as_deref(),
         Some("1")
     );
     // The raft section is ours: not in the default set, in `everything`.
-    assert!(!info(leader, "default").contains("# Raft"));
-    assert!(info(leader, "everything").contains("# Raft\r\n"));
+    assert!(!info(&g, l, "default").contains("# Raft"));
+    assert!(info(&g, l, "everything").contains("# Raft\r\n"));
 
     for f in g.followers(l) {
-        let repl = info(f, "replication");
+        let repl = info(&g, f, "replication");
         assert_eq!(field(&repl, "role").as_deref(), Some("slave"));
         assert_eq!(field(&repl, "master_host").as_deref(), Some("127.0.0.1"));
-        assert_eq!(field(&repl, "master_port"), Some(leader.port.to_string()));
+        assert_eq!(field(&repl, "master_port"), Some(g.port(l).to_string()));
         assert_eq!(field(&repl, "master_link_status").as_deref(), Some("up"));
         assert_eq!(field(&repl, "slave_read_only").as_deref(), Some("1"));
         assert_eq!(field(&repl, "connected_slaves").as_deref(), Some("0"));
         assert!(field(&repl, "slave_repl_offset").is_some(), "{repl}");
-        let raft = info(f, "raft");
+        let raft = info(&g, f, "raft");
         assert_eq!(field(&raft, "raft_role").as_deref(), Some("follower"));
     }
 }
 
 #[test]
 fn cluster_commands_describe_one_shard() {
-    let g = Group::start();
-    let l = g.leader();
-    let leader = &g.nodes[l];
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
     let f = g.followers(l).next().expect("a follower");
 
-    let info = text(&f.cmd(&["CLUSTER", "INFO"]));
+    let info = text(&g.cmd(f, &["CLUSTER", "INFO"]));
     for line in [
         "cluster_state:ok",
         "cluster_slots_assigned:16384",
@@ -560,14 +373,14 @@ fn cluster_commands_describe_one_shard() {
         assert!(info.split("\r\n").any(|l| l == line), "{line}: {info}");
     }
 
-    let myid = text(&f.cmd(&["CLUSTER", "MYID"]));
+    let myid = text(&g.cmd(f, &["CLUSTER", "MYID"]));
     assert_eq!(myid.len(), 40);
     assert!(myid.bytes().all(|b| b.is_ascii_hexdigit()), "{myid}");
-    let leader_id = text(&leader.cmd(&["CLUSTER", "MYID"]));
+    let leader_id = text(&g.cmd(l, &["CLUSTER", "MYID"]));
     assert_ne!(myid, leader_id);
 
     let nodes = eventually("CLUSTER NODES shows every link up", || {
-        let nodes = text(&f.cmd(&["CLUSTER", "NODES"]));
+        let nodes = text(&g.cmd(f, &["CLUSTER", "NODES"]));
         (!nodes.contains("disconnected")).then_some(nodes)
     });
     let lines: Vec<&str> = nodes.lines().collect();
@@ -575,8 +388,8 @@ fn cluster_commands_describe_one_shard() {
     assert_eq!(lines.iter().filter(|l| l.contains("myself")).count(), 1);
     let master_line = format!(
         "{leader_id} 127.0.0.1:{}@{} master - ",
-        leader.port,
-        leader.port + 10000
+        g.port(l),
+        g.port(l) + 10000
     );
     let master = lines
         .iter()
@@ -597,7 +410,7 @@ fn cluster_commands_describe_one_shard() {
     }
 
     // CLUSTER SLOTS: one range, the leader first, then the replicas.
-    let slots = f.cmd(&["CLUSTER", "SLOTS"]);
+    let slots = g.cmd(f, &["CLUSTER", "SLOTS"]);
     let ranges = items(&slots);
     assert_eq!(ranges.len(), 1, "{slots:?}");
     let range = items(&ranges[0]);
@@ -606,10 +419,10 @@ fn cluster_commands_describe_one_shard() {
     assert_eq!(range.len(), 5, "{slots:?}");
     let first = items(&range[2]);
     assert_eq!(text(&first[0]), "127.0.0.1");
-    assert_eq!(first[1], Frame::Integer(leader.port.into()));
+    assert_eq!(first[1], Frame::Integer(g.port(l).into()));
     assert_eq!(text(&first[2]), leader_id);
 
-    let shards = f.cmd(&["CLUSTER", "SHARDS"]);
+    let shards = g.cmd(f, &["CLUSTER", "SHARDS"]);
     assert_eq!(items(&shards).len(), 1, "{shards:?}");
     let shard = items(&items(&shards)[0]);
     assert_eq!(text(&shard[0]), "slots");
@@ -620,8 +433,11 @@ fn cluster_commands_describe_one_shard() {
     assert_eq!(items(&shard[3]).len(), 3, "{shards:?}");
 
     // Keys and slots.
-    assert_eq!(f.cmd(&["CLUSTER", "KEYSLOT", "foo"]), Frame::Integer(12182));
-    let mut c = leader.raw();
+    assert_eq!(
+        g.cmd(f, &["CLUSTER", "KEYSLOT", "foo"]),
+        Frame::Integer(12182)
+    );
+    let mut c = g.raw(l);
     assert_raw(c.cmd_str(&["SET", "{t}a", "1"]), OK);
     assert_raw(c.cmd_str(&["SET", "{t}b", "2"]), OK);
     let Frame::Integer(slot) = c.cmd_frame(&["CLUSTER", "KEYSLOT", "{t}"]) else {
@@ -629,15 +445,15 @@ fn cluster_commands_describe_one_shard() {
     };
     let slot = slot.to_string();
     eventually("the follower counts both keys in their slot", || {
-        (f.cmd(&["CLUSTER", "COUNTKEYSINSLOT", &slot]) == Frame::Integer(2)).then_some(())
+        (g.cmd(f, &["CLUSTER", "COUNTKEYSINSLOT", &slot]) == Frame::Integer(2)).then_some(())
     });
-    let keys = f.cmd(&["CLUSTER", "GETKEYSINSLOT", &slot, "10"]);
+    let keys = g.cmd(f, &["CLUSTER", "GETKEYSINSLOT", &slot, "10"]);
     assert_eq!(
         redraft_tests::sorted_bulks(&keys),
         vec![b"{t}a".to_vec(), b"{t}b".to_vec()]
     );
     assert_eq!(
-        items(&f.cmd(&["CLUSTER", "GETKEYSINSLOT", &slot, "1"])).len(),
+        items(&g.cmd(f, &["CLUSTER", "GETKEYSINSLOT", &slot, "1"])).len(),
         1
     );
     assert_raw(
@@ -656,13 +472,13 @@ fn cluster_commands_describe_one_shard() {
 
 #[test]
 fn redis_cli_in_cluster_mode_follows_moved_from_a_follower() {
-    let g = Group::start();
-    let l = g.leader();
+    let g = group();
+    let l = g.full_leader(LEADER_TIMEOUT);
     let f = g.followers(l).next().expect("a follower");
     let cli = which("redis-cli").expect("redis-cli on PATH");
     let run = |args: &[&str]| {
         let out = Command::new(&cli)
-            .args(["-c", "-h", "127.0.0.1", "-p", &f.port.to_string()])
+            .args(["-c", "-h", "127.0.0.1", "-p", &g.port(f).to_string()])
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -671,10 +487,7 @@ fn redis_cli_in_cluster_mode_follows_moved_from_a_follower() {
     };
     assert_eq!(run(&["SET", "clikey", "clivalue"]), "OK");
     assert_eq!(run(&["GET", "clikey"]), "clivalue");
-    assert_eq!(
-        g.nodes[l].raw().cmd_str(&["GET", "clikey"]),
-        bulk("clivalue")
-    );
+    assert_eq!(g.raw(l).cmd_str(&["GET", "clikey"]), bulk("clivalue"));
 }
 
 #[test]
