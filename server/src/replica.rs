@@ -612,18 +612,8 @@ pub async fn hand_over_leadership(replica: &Replica, limit: Duration) {
     if !status.is_leader() || status.voter_count() < 2 {
         return;
     }
-    let detail = status.detail();
-    let Some(target) = detail
-        .peers
-        .iter()
-        .filter(|p| p.voter)
-        .max_by_key(|p| (p.active, p.matched))
-        .map(|p| p.id)
-    else {
-        return;
-    };
-    tracing::info!(to = target, "handing leadership over before exit");
-    replica.group.transfer_leader(target);
+    tracing::info!("handing leadership over before exit");
+    replica.group.transfer_leader(0);
     let deadline = tokio::time::Instant::now() + limit;
     while status.is_leader() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -252,6 +252,23 @@ impl<S: StateMachine> Driver<S> {
                     tracing::debug!(from, error = %e, "raft message ignored");
                 }
             }
+            Request::TransferLeader(0) => {
+                // The most up-to-date other voter: the transfer completes soonest.
+                let me = self.cfg.node_id;
+                let voters = self.node.store().conf_state().voters.clone();
+                let best = self
+                    .node
+                    .raft
+                    .prs()
+                    .iter()
+                    .filter(|(id, _)| **id != me && voters.contains(id))
+                    .max_by_key(|(_, pr)| (pr.recent_active, pr.matched))
+                    .map(|(id, _)| *id);
+                if let Some(to) = best {
+                    tracing::info!(to, "handing leadership over");
+                    self.node.transfer_leader(to);
+                }
+            }
             Request::TransferLeader(to) => self.node.transfer_leader(to),
             Request::ChangeMembership(kind, id, context, reply) => {
                 let _ = reply.send(self.propose_membership(kind, id, context));
@@ -423,6 +440,7 @@ impl<S: StateMachine> Driver<S> {
         }
         let mut ready = self.node.ready();
         // 1. Role and leader changes.
+        let role_changed = ready.ss().is_some();
         if let Some(ss) = ready.ss() {
             self.on_soft_state(ss.leader_id, ss.raft_state);
         }
@@ -466,6 +484,9 @@ impl<S: StateMachine> Driver<S> {
             }
         }
         self.resolve_reads();
+        if role_changed {
+            self.refresh_detail();
+        }
         Ok(())
     }
 

@@ -343,7 +343,8 @@ impl<R: Send + 'static> Group<R> {
     }
 
     /// Asks the leader to hand leadership to `to` (this node's id for CLUSTER FAILOVER on a
-    /// replica). Returns at once; watch the status for the outcome.
+    /// replica; 0: the leader picks its most up-to-date voter). Returns at once; watch the
+    /// status for the outcome.
     pub fn transfer_leader(&self, to: u64) {
         let _ = self.tx.send(Request::TransferLeader(to));
     }

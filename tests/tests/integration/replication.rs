@@ -528,3 +528,37 @@ fn standalone_role_wait_and_cluster_commands() {
     let cluster = text(&c.cmd_frame(&["INFO", "cluster"]));
     assert_eq!(field(&cluster, "cluster_enabled").as_deref(), Some("0"));
 }
+
+/// SIGTERM on the leader hands leadership to a follower before the process exits, so the
+/// group has a new leader long before an election timeout could have produced one (the node
+/// timeout here is 5 s; the hand-over takes a few heartbeats).
+#[test]
+fn sigterm_hands_leadership_over_before_exit() {
+    let mut g = LocalCluster::start(
+        3,
+        Options {
+            proxies: false,
+            node_timeout_ms: 5000,
+            ..Options::default()
+        },
+    );
+    let old = g.full_leader(LEADER_TIMEOUT);
+    assert_raw(g.raw(old).cmd_str(&["SET", "k", "v"]), OK);
+    let pid = g.pid(old).expect("leader runs") as libc::pid_t;
+    let sent = Instant::now();
+    // SAFETY: kill(2) with a pid this test spawned and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let new = eventually("a new leader", || {
+        (0..3)
+            .filter(|&i| i != old)
+            .find(|&i| matches!(g.cmd(i, &["ROLE"]), Frame::Array(a) if matches!(a.first(), Some(Frame::Bulk(b)) if &b[..] == b"master")))
+    });
+    let took = sent.elapsed();
+    assert!(
+        took < Duration::from_millis(2500),
+        "leadership moved after {took:?}, later than a hand-over takes (timeout 5 s)"
+    );
+    assert_raw(g.raw(new).cmd_str(&["GET", "k"]), bulk("v"));
+    // The old leader exits on its own after handing over.
+    eventually("the old leader to exit", || g.crashed(old).map(|_| ()));
+}
