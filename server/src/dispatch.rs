@@ -179,11 +179,15 @@ fn is_queueable_write(argv: &[Bytes]) -> bool {
 
 /// Executes, queues or defers one request.
 pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) -> Dispatched {
-    if batch.queue.has_writes() && !is_queueable_write(&argv) {
+    // 1. Lookup and arity. While writes are queued, anything but another write (an error
+    // reply included) waits for their replies, so replies keep the requests' order.
+    let resolved = resolve(&argv);
+    if batch.queue.has_writes()
+        && !matches!(&resolved, Ok(c) if matches!(c.spec.handler, Handler::Write(_)))
+    {
         return Dispatched::Deferred(argv, Wait::Writes);
     }
-    // 1. Lookup and arity.
-    let c = match resolve(&argv) {
+    let c = match resolved {
         Ok(c) => c,
         Err(e) => return Dispatched::Reply(e),
     };
@@ -200,6 +204,10 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
     let is_read = matches!(c.spec.handler, Handler::Read(_));
     let status = batch.replica.group.status();
     if is_write || is_read {
+        if !status.is_leader() && batch.queue.has_writes() {
+            // Lost leadership with writes queued: their replies (redirects) go first.
+            return Dispatched::Deferred(argv, Wait::Writes);
+        }
         if !status.is_leader() {
             if batch.replica.cluster {
                 let keyed = c.spec.first_key(&argv).is_some();

@@ -585,3 +585,45 @@ fn dbsize_flushdb_flushall() {
     assert_raw(c.cmd_str(&["FLUSHALL", "SYNC"]), OK);
     assert_raw(c.cmd_str(&["EXISTS", "z"]), int(0));
 }
+
+/// Writes are answered by the Raft group after apply while reads, errors and session commands
+/// are answered on the spot: a pipeline mixing them must still get its replies in order.
+#[test]
+fn pipelined_replies_keep_request_order_across_writes_reads_and_errors() {
+    let s = Server::start();
+    let mut c = s.raw();
+    let mut pipeline = Vec::new();
+    for args in [
+        &["SET", "a", "1"][..],
+        &["GET", "a"],
+        &["INCR", "a"],
+        &["NOSUCH"],
+        &["INCR", "a"],
+        &["SET", "b"],
+        &["PING"],
+        &["APPEND", "a", "x"],
+        &["GET", "a"],
+        &["DEL", "a"],
+        &["EXISTS", "a"],
+    ] {
+        pipeline.extend_from_slice(&array(&args.iter().map(bulk).collect::<Vec<_>>()));
+    }
+    c.send(&pipeline);
+    let replies = c.read_replies(11);
+    let expected: Vec<Vec<u8>> = vec![
+        OK.to_vec(),
+        bulk("1"),
+        int(2),
+        err("ERR unknown command 'NOSUCH', with args beginning with: "),
+        int(3),
+        err("ERR wrong number of arguments for 'set' command"),
+        b"+PONG\r\n".to_vec(),
+        int(2),
+        bulk("3x"),
+        int(1),
+        int(0),
+    ];
+    for (got, want) in replies.iter().zip(&expected) {
+        assert_raw(got, want);
+    }
+}
