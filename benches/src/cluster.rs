@@ -454,7 +454,11 @@ mod tests {
     #[test]
     fn reads_role_replies() {
         let bulk = |s: &str| Frame::Bulk(Bytes::from(s.to_string()));
-        let master = Frame::Array(vec![bulk("master"), Frame::Integer(3), Frame::Array(vec![])]);
+        let master = Frame::Array(vec![
+            bulk("master"),
+            Frame::Integer(3),
+            Frame::Array(vec![]),
+        ]);
         assert_eq!(parse_role(&master), Some(RoleView::Leader));
         let follower = Frame::Array(vec![
             bulk("slave"),

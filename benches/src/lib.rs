@@ -4,13 +4,16 @@
 //! - [`workload`]: what a run sends: key distributions, command mix, request encoding (pure).
 //! - [`reply`]: finding whole replies and errors in the bytes a server sends (pure).
 //! - [`client`]: a blocking one-request client for set-up and INFO (not on the measured path).
-//! - [`cluster`]: slot map, `MOVED`/`ASK` handling (pure).
+//! - [`cluster`]: routing: slot map with `MOVED`/`ASK`, a Raft group's leader found with `ROLE`
+//!   and `MOVED`, retry backoff (pure).
 //! - [`load`]: the load generator's connections, closed and open loop, measurement (I/O).
 //! - [`report`]: the result files (one run, a whole report) and the summary arithmetic.
 //! - [`summary`]: the report as Markdown tables (pure).
 //! - [`plot`]: PNG plots drawn from a report.
-//! - [`runner`]: starts both servers, runs each workload's cases repeatedly, measures CPU and
-//!   memory around each run (I/O).
+//! - [`runner`]: starts the configurations a case compares (redis-server and redraft; a
+//!   standalone and a three-node redraft group), runs each workload's cases repeatedly, measures
+//!   CPU and memory around each run, kills a group's leader under load (I/O; its case list and
+//!   failover arithmetic are pure).
 //!
 //! Binaries: `redraft-load` (the load generator) and `redraft-bench` (the side-by-side runner,
 //! which `benches/run` wraps).

@@ -149,7 +149,8 @@ impl Tally {
     }
 
     fn bucket(&mut self, at: Instant, start: Instant) -> &mut (u64, u64) {
-        let index = (at.saturating_duration_since(start).as_nanos() / self.step.as_nanos()) as usize;
+        let index =
+            (at.saturating_duration_since(start).as_nanos() / self.step.as_nanos()) as usize;
         if self.timeline.len() <= index {
             self.timeline.resize(index + 1, (0, 0));
         }

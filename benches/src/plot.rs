@@ -1,8 +1,10 @@
-//! PNG plots drawn from a [`Report`]: throughput per case, latency CDFs, redraft/redis ratios and
-//! memory per key.
+//! PNG plots drawn from a [`Report`]: throughput per case, latency CDFs, the ratios of each case's
+//! two configurations (redraft ÷ redis, or W8's group ÷ standalone), memory per key, and W9's
+//! write rate around each kill of the leader.
 //!
 //! What each plot shows is picked out of the report by plain functions (`bar_groups`,
-//! `ratio_rows`, `cdf_lines`) and laid out by plain arithmetic (ticks, label wrapping), all
+//! `ratio_rows`, `cdf_lines`, `failover_lines`) and laid out by plain arithmetic (ticks, label
+//! wrapping), all
 //! unit-tested; the drawing is plotters code generic over the backend, and only [`write_plots`]
 //! touches files.
 //!
@@ -23,7 +25,7 @@ use plotters::prelude::*;
 use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::report::{metric, Case, CdfPoint, Report, ServerKind, Spread};
+use crate::report::{metric, Case, CdfPoint, Compares, Report, ServerKind, Spread};
 
 /// Environment variable naming a `.ttf`/`.otf` file to draw text with, overriding [`FONT_PATHS`].
 pub const FONT_ENV: &str = "REDRAFT_PLOT_FONT";
@@ -70,10 +72,14 @@ pub enum PlotError {
 
 /// Writes every plot for `report` into `dir`, returning the paths written.
 ///
-/// - `throughput.png`: median requests/s per case, redis vs redraft, min–max whiskers;
-/// - `latency-<case-slug>.png`: latency CDF of each server's median run, per case with CDFs;
-/// - `ratios.png`: redraft/redis ratios of throughput and CPU per request;
-/// - `memory.png`: bytes per key, for the memory cases.
+/// - `throughput.png`: median requests/s per case, each of its configurations (redis vs
+///   redraft, or W8's standalone vs group), min–max whiskers;
+/// - `latency-<case-slug>.png`: latency CDF of each configuration's median run, per case with
+///   CDFs;
+/// - `ratios.png`: ratios of throughput and CPU per request (redraft ÷ redis, or as the row
+///   says);
+/// - `memory.png`: bytes per key, for the memory cases;
+/// - `failover-<case-slug>.png`: write rate against time since the kill, each run a line (W9).
 ///
 /// A plot with nothing to show is not written.
 ///
@@ -118,6 +124,18 @@ pub fn write_plots(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, PlotErro
         let path = dir.join(format!("{name}.png"));
         render(&path, (WIDTH, HEIGHT), |root| {
             plot_latency(root, report, case, &lines)
+        })?;
+        written.push(path);
+    }
+
+    for case in &report.cases {
+        let lines = failover_lines(case);
+        if lines.is_empty() {
+            continue;
+        }
+        let path = dir.join(format!("failover-{}.png", slug(&case.name)));
+        render(&path, (WIDTH, HEIGHT), |root| {
+            plot_failover(root, report, case, &lines)
         })?;
         written.push(path);
     }
@@ -291,27 +309,47 @@ fn wrap_at_most(text: &str, size: f64, width: u32, max_lines: usize) -> Vec<Stri
 
 // ---- What is plotted ------------------------------------------------------------------------
 
-/// One group of bars: a case, and each server's spread of one metric, in [`ServerKind::ALL`]
-/// order.
+/// One group of bars: a case, and the spread of one metric for each configuration the case
+/// compares, baseline first.
 #[derive(Clone, Debug, PartialEq)]
 struct BarGroup {
     label: String,
-    spreads: [Option<Spread>; 2],
+    spreads: Vec<(ServerKind, Option<Spread>)>,
 }
 
-/// A bar group for every case in which some server recorded `metric`, in report order.
+impl BarGroup {
+    fn values(&self) -> impl Iterator<Item = &Spread> {
+        self.spreads.iter().filter_map(|(_, s)| s.as_ref())
+    }
+}
+
+/// A bar group for every case in which some configuration recorded `metric`, in report order.
 fn bar_groups(report: &Report, metric: &str) -> Vec<BarGroup> {
     report
         .cases
         .iter()
         .filter_map(|case| {
-            let spreads = ServerKind::ALL.map(|s| case.runs(s).and_then(|r| r.spread(metric)));
-            spreads.iter().any(Option::is_some).then(|| BarGroup {
+            let spreads: Vec<_> = case
+                .compares
+                .kinds()
+                .into_iter()
+                .map(|s| (s, case.runs(s).and_then(|r| r.spread(metric))))
+                .collect();
+            spreads.iter().any(|(_, s)| s.is_some()).then(|| BarGroup {
                 label: case.name.clone(),
                 spreads,
             })
         })
         .collect()
+}
+
+/// A case's name, and the configurations it compares unless they are redraft and redis.
+fn case_label(case: &Case) -> String {
+    if case.compares == Compares::REDIS {
+        case.name.clone()
+    } else {
+        format!("{} ({})", case.name, case.compares.label())
+    }
 }
 
 /// One case's redraft/redis ratios.
@@ -329,7 +367,7 @@ fn ratio_rows(report: &Report) -> Vec<RatioRow> {
         .cases
         .iter()
         .map(|case| RatioRow {
-            label: case.name.clone(),
+            label: case_label(case),
             throughput: finite(case.ratio(metric::THROUGHPUT)),
             cpu: finite(case.ratio(metric::CPU_PER_REQUEST)),
         })
@@ -348,9 +386,10 @@ struct CdfLine {
 
 /// For each server of `case` whose median sample has a non-empty CDF, that CDF.
 fn cdf_lines(case: &Case) -> Vec<CdfLine> {
-    ServerKind::ALL
-        .iter()
-        .filter_map(|&server| {
+    case.compares
+        .kinds()
+        .into_iter()
+        .filter_map(|server| {
             let sample = case.runs(server)?.median_sample()?;
             let run = sample.run.as_ref()?;
             let points: Vec<CdfPoint> = run
@@ -363,6 +402,41 @@ fn cdf_lines(case: &Case) -> Vec<CdfLine> {
                 server,
                 throughput: sample.metrics.get(metric::THROUGHPUT).copied(),
                 points,
+            })
+        })
+        .collect()
+}
+
+/// One failover run's write rate: `(seconds since the kill, successful writes per second)` for
+/// each timeline window.
+#[derive(Clone, Debug, PartialEq)]
+struct FailoverLine {
+    /// 1-based run number.
+    run: usize,
+    points: Vec<(f64, f64)>,
+    first_write_ms: Option<f64>,
+}
+
+/// Each run of a failover case (one that recorded [`metric::KILL_AT`] and its timeline).
+fn failover_lines(case: &Case) -> Vec<FailoverLine> {
+    let Some(runs) = case.runs(case.compares.subject) else {
+        return Vec::new();
+    };
+    runs.samples
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sample)| {
+            let kill = *sample.metrics.get(metric::KILL_AT)?;
+            let run = sample.run.as_ref()?;
+            let step = run.timeline_step_secs;
+            (step > 0.0 && !run.timeline.is_empty()).then(|| FailoverLine {
+                run: i + 1,
+                points: run
+                    .timeline
+                    .iter()
+                    .map(|p| (p.t_secs - kill, p.ok as f64 / step))
+                    .collect(),
+                first_write_ms: sample.metrics.get(metric::FAILOVER_FIRST_WRITE).copied(),
             })
         })
         .collect()
@@ -607,8 +681,19 @@ fn server_color(server: ServerKind) -> RGBColor {
     match server {
         ServerKind::Redis => RGBColor(214, 39, 40),
         ServerKind::Redraft => RGBColor(31, 119, 180),
+        ServerKind::RedraftFsync => RGBColor(23, 190, 207),
+        ServerKind::RedraftGroup => RGBColor(148, 103, 189),
     }
 }
+
+/// Line colours of successive runs in a failover plot.
+const RUN_COLORS: [RGBColor; 5] = [
+    RGBColor(148, 103, 189),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(31, 119, 180),
+    RGBColor(140, 86, 75),
+];
 
 const THROUGHPUT_COLOR: RGBColor = RGBColor(44, 160, 44);
 const CPU_COLOR: RGBColor = RGBColor(255, 127, 14);
@@ -680,10 +765,10 @@ fn render<'a>(
     root.present().map_err(to_error)
 }
 
-/// "redraft <git> vs redis <version>, <started>": which builds a plot compares.
+/// "redraft <git> · redis-server <version> · <started>": which builds a plot shows.
 fn provenance(report: &Report) -> String {
     format!(
-        "redraft {} vs redis {} · {}",
+        "redraft {} · redis-server {} · {}",
         report.git, report.redis_version, report.started
     )
 }
@@ -734,9 +819,15 @@ fn header<DB: DrawingBackend>(
     Ok(rest)
 }
 
-fn server_legend() -> Vec<(String, RGBColor)> {
+/// A legend entry for every configuration the bar groups show.
+fn server_legend(groups: &[BarGroup]) -> Vec<(String, RGBColor)> {
     ServerKind::ALL
         .iter()
+        .filter(|&&s| {
+            groups
+                .iter()
+                .any(|g| g.spreads.iter().any(|(k, _)| *k == s))
+        })
         .map(|&s| (s.name().to_string(), server_color(s)))
         .collect()
 }
@@ -745,7 +836,7 @@ fn server_legend() -> Vec<(String, RGBColor)> {
 fn bars_note(groups: &[BarGroup]) -> String {
     let runs = groups
         .iter()
-        .flat_map(|g| g.spreads.iter().flatten().map(|s| s.count))
+        .flat_map(|g| g.values().map(|s| s.count))
         .max()
         .unwrap_or(0);
     if runs == 1 {
@@ -764,7 +855,7 @@ fn plot_throughput<DB: DrawingBackend>(
         root,
         "Throughput",
         &[provenance(report), bars_note(groups)],
-        &server_legend(),
+        &server_legend(groups),
     )?;
     draw_grouped_bars(&body, groups, "requests/s", format_si)
 }
@@ -779,7 +870,7 @@ fn plot_memory<DB: DrawingBackend>(
         root,
         "Memory per key",
         &[provenance(report), bars_note(&all)],
-        &server_legend(),
+        &server_legend(&all),
     )?;
     for (area, (title, groups)) in body.split_evenly((1, panels.len())).iter().zip(panels) {
         let (top, chart) = area.split_vertically(30);
@@ -807,7 +898,7 @@ fn draw_grouped_bars<DB: DrawingBackend>(
     let labels = x_labels(groups, group_px(area.dim_in_pixel().0, n));
     let highest = groups
         .iter()
-        .flat_map(|g| g.spreads.iter().flatten().map(|s| s.max.max(s.median)))
+        .flat_map(|g| g.values().map(|s| s.max.max(s.median)))
         .fold(0.0, f64::max);
     // Headroom above the tallest whisker for the value written over it.
     let (top, ticks) = linear_ticks(highest * 1.12, 8);
@@ -846,18 +937,18 @@ fn draw_grouped_bars<DB: DrawingBackend>(
         let mid = i as f64 + 0.5 + (k as f64 - 0.5) * (2.0 * half + 0.02);
         (mid - half, mid + half)
     };
-    for (k, &server) in ServerKind::ALL.iter().enumerate() {
-        let color = server_color(server);
+    for k in 0..2 {
+        // Bar k of each group: (its x extent, its configuration, its spread).
         let spreads = || {
-            groups
-                .iter()
-                .enumerate()
-                .filter_map(move |(i, g)| g.spreads[k].map(|s| (bar(i, k), s)))
+            groups.iter().enumerate().filter_map(move |(i, g)| {
+                let &(kind, spread) = g.spreads.get(k)?;
+                Some((bar(i, k), kind, spread?))
+            })
         };
-        chart
-            .draw_series(spreads().map(|((x0, x1), s)| {
-                Rectangle::new([(x0, 0.0), (x1, s.median)], color.filled())
-            }))?;
+        chart.draw_series(spreads().map(|((x0, x1), kind, s)| {
+            Rectangle::new([(x0, 0.0), (x1, s.median)], server_color(kind).filled())
+        }))?;
+        let spreads = || spreads().map(|(x, _, s)| (x, s));
         let whisker = BLACK.mix(0.75).stroke_width(1);
         chart.draw_series(
             spreads()
@@ -1011,6 +1102,96 @@ fn plot_latency<DB: DrawingBackend>(
     Ok(())
 }
 
+/// W9: each run's write rate against the time since the kill of the leader (at 0), with the
+/// 2 s target marked.
+fn plot_failover<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+    case: &Case,
+    lines: &[FailoverLine],
+) -> DrawResult<(), DB> {
+    let width = root.dim_in_pixel().0;
+    let color = |i: usize| RUN_COLORS[i % RUN_COLORS.len()];
+    let legend: Vec<(String, RGBColor)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let text = match l.first_write_ms {
+                Some(ms) => format!("run {}: first write {}", l.run, format_micros(ms * 1e3)),
+                None => format!("run {}: no write after the kill", l.run),
+            };
+            (text, color(i))
+        })
+        .collect();
+    let mut subtitle = wrap_at_most(&case.description, LABEL_SIZE, width.saturating_sub(460), 2);
+    subtitle.push(format!(
+        "successful writes per second in each timeline window · {}",
+        provenance(report)
+    ));
+    let body = header(
+        root,
+        &format!("Failover: {}", case.name),
+        &subtitle,
+        &legend,
+    )?;
+
+    let points = || lines.iter().flat_map(|l| l.points.iter().copied());
+    let (left, right) = points().fold((0.0f64, FAILOVER_TARGET_SECS), |(lo, hi), (x, _)| {
+        (lo.min(x), hi.max(x))
+    });
+    let step = nice_step((right - left) / 12.0);
+    let x_ticks: Vec<f64> = ((left / step).ceil() as i64..=(right / step).floor() as i64)
+        .map(|i| i as f64 * step)
+        .collect();
+    let highest = points().map(|(_, y)| y).fold(0.0, f64::max);
+    let (top, y_ticks) = linear_ticks(highest * 1.1, 8);
+
+    let mut chart = ChartBuilder::on(&body)
+        .margin(MARGIN)
+        .margin_top(10)
+        .x_label_area_size(50)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(
+            tick_axis(left..right, x_ticks),
+            tick_axis(0.0..top, y_ticks),
+        )?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .x_label_formatter(&|x| format!("{} s", short_number(*x)))
+        .y_label_formatter(&|y| format_si(*y))
+        .x_desc("seconds since kill -9 of the leader")
+        .y_desc("writes/s")
+        .label_style(font(LABEL_SIZE))
+        .axis_desc_style(font(TEXT_SIZE))
+        .draw()?;
+    let target = FAILOVER_TARGET_SECS;
+    chart.draw_series([
+        PathElement::new(vec![(0.0, 0.0), (0.0, top)], BLACK.stroke_width(2)),
+        PathElement::new(vec![(target, 0.0), (target, top)], GREY.stroke_width(1)),
+    ])?;
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((target, top))
+            + Text::new(
+                "2 s target",
+                (5, 5),
+                font(LABEL_SIZE)
+                    .color(&GREY)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            ),
+    ))?;
+    for (i, line) in lines.iter().enumerate() {
+        chart.draw_series(LineSeries::new(
+            line.points.iter().copied(),
+            color(i).stroke_width(1),
+        ))?;
+    }
+    Ok(())
+}
+
+/// W9's target: a write accepted within 2 s of the kill.
+const FAILOVER_TARGET_SECS: f64 = 2.0;
+
 fn plot_ratios<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
@@ -1021,19 +1202,19 @@ fn plot_ratios<DB: DrawingBackend>(
     let mut legend = Vec::new();
     if any_throughput {
         legend.push((
-            "throughput (> 1: redraft faster)".to_string(),
+            "throughput (> 1: subject faster)".to_string(),
             THROUGHPUT_COLOR,
         ));
     }
     if any_cpu {
         legend.push((
-            "CPU per request (< 1: redraft cheaper)".to_string(),
+            "CPU per request (< 1: subject cheaper)".to_string(),
             CPU_COLOR,
         ));
     }
     let body = header(
         root,
-        "redraft / redis",
+        "Ratios: redraft / redis, or as the row says",
         &[
             provenance(report),
             "ratio of the medians; the line marks parity".to_string(),
@@ -1044,7 +1225,7 @@ fn plot_ratios<DB: DrawingBackend>(
     let n = rows.len();
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| fit(&r.label, LABEL_SIZE, 320))
+        .map(|r| fit(&r.label, LABEL_SIZE, 440))
         .collect();
     let label_area = labels
         .iter()
@@ -1078,7 +1259,7 @@ fn plot_ratios<DB: DrawingBackend>(
             let from_top = n as f64 - y.floor() - 1.0;
             labels.get(from_top as usize).cloned().unwrap_or_default()
         })
-        .x_desc("redraft / redis")
+        .x_desc("subject / baseline")
         .label_style(font(LABEL_SIZE))
         .axis_desc_style(font(TEXT_SIZE))
         .draw()?;
@@ -1139,7 +1320,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::report::{RunResult, ServerRuns, Skipped, CDF_PERCENTILES};
+    use crate::report::{RunResult, ServerRuns, Skipped, TimelinePoint, CDF_PERCENTILES};
     use crate::report::{Sample, ServerKind};
 
     /// A fresh directory under the system temp dir, or under `$REDRAFT_PLOT_TEST_DIR` when set
@@ -1210,10 +1391,72 @@ mod tests {
             description: format!(
                 "redraft-load --command {name} --pipeline 1 --connections 50 --duration 10s"
             ),
+            compares: Compares::REDIS,
             servers: vec![
                 runs(ServerKind::Redis, redis, 180.0),
                 runs(ServerKind::Redraft, redraft, 150.0),
             ],
+            targets: vec![],
+        }
+    }
+
+    /// W8's shape: a standalone and a group, both fsyncing.
+    fn replicated_case() -> Case {
+        let mut case = load_case("W8 SET 16B P16", 60_000.0, 40_000.0, 5.0);
+        case.compares = Compares {
+            baseline: Some(ServerKind::RedraftFsync),
+            subject: ServerKind::RedraftGroup,
+        };
+        case.servers[0].server = ServerKind::RedraftFsync;
+        case.servers[1].server = ServerKind::RedraftGroup;
+        for sample in case.servers.iter_mut().flat_map(|r| &mut r.samples) {
+            sample.run = None;
+        }
+        case
+    }
+
+    /// W9's shape: two runs of 10 ms windows, the leader killed at 1 s, writes back after 1.2 s.
+    fn failover_case() -> Case {
+        let sample = |first: f64| {
+            let timeline = (0..400)
+                .map(|i| {
+                    let t = i as f64 * 0.01;
+                    let ok = if (1.0..1.0 + first).contains(&t) {
+                        0
+                    } else {
+                        400
+                    };
+                    TimelinePoint {
+                        t_secs: t,
+                        ok,
+                        errors: 0,
+                    }
+                })
+                .collect();
+            let mut sample = sample(
+                &[
+                    (metric::KILL_AT, 1.0),
+                    (metric::FAILOVER_FIRST_WRITE, first * 1000.0),
+                ],
+                None,
+            );
+            sample.run = Some(RunResult {
+                timeline,
+                timeline_step_secs: 0.01,
+                ..RunResult::default()
+            });
+            sample
+        };
+        Case {
+            workload: "W9".into(),
+            name: "W9 kill -9 the leader".into(),
+            description: "redraft-load --seeds a,b,c -c 50 -P 1".into(),
+            compares: Compares::alone(ServerKind::RedraftGroup),
+            servers: vec![ServerRuns {
+                server: ServerKind::RedraftGroup,
+                samples: vec![sample(1.2), sample(1.5)],
+            }],
+            targets: vec![],
         }
     }
 
@@ -1232,10 +1475,12 @@ mod tests {
             workload: "W5".into(),
             name: "1M keys, 16 B values".into(),
             description: "DEBUG POPULATE-like load of 1M string keys".into(),
+            compares: Compares::REDIS,
             servers: vec![
                 runs(ServerKind::Redis, 72.0, 88.5),
                 runs(ServerKind::Redraft, 95.0, 131.0),
             ],
+            targets: vec![],
         }
     }
 
@@ -1246,6 +1491,7 @@ mod tests {
             git: "v0.1.0-12-gabcdef0".into(),
             redis_version: "7.0.15".into(),
             machine: BTreeMap::new(),
+            configurations: BTreeMap::new(),
             cases,
             validation: vec![],
             skipped: vec![Skipped {
@@ -1271,6 +1517,8 @@ mod tests {
             load_case("GET 16 B, P1", 120_000.0, 135_000.0, 8.0),
             load_case("SET 16 B, P16", 1_150_000.0, 980_000.0, 400.0),
             memory_case(),
+            replicated_case(),
+            failover_case(),
         ]);
         let dir = temp_dir("all");
         let written = write_plots(&report, &dir).unwrap_or_else(|e| panic!("{e}"));
@@ -1284,6 +1532,7 @@ mod tests {
                 "throughput.png",
                 "latency-get-16-b-p1.png",
                 "latency-set-16-b-p16.png",
+                "failover-w9-kill-9-the-leader.png",
                 "ratios.png",
                 "memory.png",
             ]
@@ -1436,17 +1685,41 @@ mod tests {
 
     #[test]
     fn plotted_data_comes_from_the_report() {
-        let report = report(vec![load_case("GET", 100.0, 150.0, 2.0), memory_case()]);
+        let report = report(vec![
+            load_case("GET", 100.0, 150.0, 2.0),
+            memory_case(),
+            replicated_case(),
+            failover_case(),
+        ]);
         let groups = bar_groups(&report, metric::THROUGHPUT);
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].spreads[1].map(|s| s.median), Some(150.0));
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].spreads[1].0, ServerKind::Redraft);
+        assert_eq!(groups[0].spreads[1].1.map(|s| s.median), Some(150.0));
+        assert_eq!(groups[1].spreads[0].0, ServerKind::RedraftFsync);
+        let legend: Vec<String> = server_legend(&groups).into_iter().map(|l| l.0).collect();
+        assert_eq!(
+            legend,
+            ["redis", "redraft", "redraft-fsync", "redraft-group"]
+        );
         assert_eq!(
             bar_groups(&report, metric::RSS_PER_KEY)[0].label,
             "1M keys, 16 B values"
         );
         let rows = ratio_rows(&report);
-        assert_eq!(rows.len(), 1);
+        assert_eq!(rows.len(), 2);
         assert!((rows[0].throughput.unwrap() - 1.5).abs() < 1e-9);
+        assert_eq!(rows[0].label, "GET");
+        assert_eq!(
+            rows[1].label,
+            "W8 SET 16B P16 (redraft-group ÷ redraft-fsync)"
+        );
+        let failover = failover_lines(&report.cases[3]);
+        assert_eq!(failover.len(), 2);
+        assert_eq!(failover[1].run, 2);
+        assert_eq!(failover[0].first_write_ms, Some(1200.0));
+        // Time runs from the kill; each 10 ms window of 400 writes is 40k writes/s.
+        assert_eq!(failover[0].points[0], (-1.0, 40_000.0));
+        assert!(failover_lines(&report.cases[0]).is_empty());
         let lines = cdf_lines(&report.cases[0]);
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].server, ServerKind::Redis);

@@ -1,9 +1,11 @@
-//! The report as Markdown tables: every figure as redis / redraft medians with their min–max,
-//! and redraft ÷ redis. Pure; `summary.md` and the runner's output are this text.
+//! The report as Markdown tables: every figure as the medians of a case's two configurations
+//! with their min–max, and their ratio (redraft ÷ redis, or W8's group ÷ standalone, as each
+//! table's header says); W9's failover times; and whether the cases met their targets. Pure;
+//! `summary.md` and the runner's output are this text.
 
 use std::fmt::Write;
 
-use crate::report::{metric, Case, Report, ServerKind, Spread};
+use crate::report::{metric, Bound, Case, Compares, Report, Spread, TargetOf};
 
 /// The whole report as Markdown.
 pub fn markdown(report: &Report) -> String {
@@ -22,8 +24,16 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(out, "Machine: {}\n", facts.join(" · "));
     let _ = writeln!(
         out,
-        "Each cell: median (min–max) over the runs; ratio = redraft ÷ redis of the medians.\n"
+        "Each cell: median (min–max) over the runs; ratio = redraft ÷ redis of the medians, or \
+         the second configuration ÷ the first where a table names others.\n"
     );
+    if !report.configurations.is_empty() {
+        let _ = writeln!(out, "Configurations:\n");
+        for (kind, how) in &report.configurations {
+            let _ = writeln!(out, "- {}: {how}", kind.name());
+        }
+        out.push('\n');
+    }
 
     table(
         &mut out,
@@ -57,6 +67,8 @@ pub fn markdown(report: &Report) -> String {
         ],
         fmt_bytes,
     );
+    failover_table(&mut out, report);
+    targets_table(&mut out, report);
 
     if !report.validation.is_empty() {
         let _ = writeln!(
@@ -113,36 +125,139 @@ fn table(out: &mut String, title: &str, report: &Report, metrics: &[&str], fmt: 
         return;
     }
     let _ = writeln!(out, "### {title}\n");
+    // One table per pair of configurations compared, in the order the cases name them.
+    let mut pairs: Vec<Compares> = Vec::new();
+    for (case, _) in &rows {
+        if !pairs.contains(&case.compares) {
+            pairs.push(case.compares);
+        }
+    }
     let multi = metrics.len() > 1;
-    let _ = writeln!(
-        out,
-        "| case |{} redis | redraft | ratio |",
-        if multi { " figure |" } else { "" }
-    );
-    let _ = writeln!(
-        out,
-        "|---|{}---:|---:|---:|",
-        if multi { "---|" } else { "" }
-    );
-    for (case, m) in rows {
-        let cell = |kind: ServerKind| {
-            case.runs(kind)
-                .and_then(|r| r.spread(m))
-                .map_or("-".into(), |s| spread_cell(s, fmt))
-        };
-        let ratio = case.ratio(m).unwrap_or(f64::NAN);
-        let figure = if multi {
-            format!(" {} |", metric_label(m))
-        } else {
-            String::new()
+    for pair in pairs {
+        let Some(baseline) = pair.baseline else {
+            continue;
         };
         let _ = writeln!(
             out,
-            "| {} |{figure} {} | {} | {:.2} |",
+            "| case |{} {} | {} | ratio |",
+            if multi { " figure |" } else { "" },
+            baseline.name(),
+            pair.subject.name()
+        );
+        let _ = writeln!(
+            out,
+            "|---|{}---:|---:|---:|",
+            if multi { "---|" } else { "" }
+        );
+        for (case, m) in rows.iter().filter(|(c, _)| c.compares == pair) {
+            let cell = |kind| {
+                case.runs(kind)
+                    .and_then(|r| r.spread(m))
+                    .map_or("-".into(), |s| spread_cell(s, fmt))
+            };
+            let ratio = case.ratio(m).unwrap_or(f64::NAN);
+            let figure = if multi {
+                format!(" {} |", metric_label(m))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {} |{figure} {} | {} | {:.2} |",
+                case.name,
+                cell(baseline),
+                cell(pair.subject),
+                ratio
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// W9: each failover case's times, medians (min–max) over its runs.
+fn failover_table(out: &mut String, report: &Report) {
+    let cases: Vec<&Case> = report
+        .cases
+        .iter()
+        .filter(|c| {
+            c.runs(c.compares.subject)
+                .is_some_and(|r| r.spread(metric::KILL_AT).is_some())
+        })
+        .collect();
+    if cases.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Failover (from kill -9 of the leader, lower is better)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| case | configuration | first write (ms) | full throughput (ms) | writes/s before the kill | failed attempts | runs recovered |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
+    for case in cases {
+        let Some(runs) = case.runs(case.compares.subject) else {
+            continue;
+        };
+        let cell = |m: &str, fmt: fn(f64) -> String| {
+            runs.spread(m).map_or("-".into(), |s| spread_cell(s, fmt))
+        };
+        let recovered = runs
+            .spread(metric::FAILOVER_FIRST_WRITE)
+            .map_or(0, |s| s.count);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {recovered}/{} |",
             case.name,
-            cell(ServerKind::Redis),
-            cell(ServerKind::Redraft),
-            ratio
+            case.compares.subject.name(),
+            cell(metric::FAILOVER_FIRST_WRITE, fmt_millis),
+            cell(metric::FAILOVER_FULL_THROUGHPUT, fmt_millis),
+            cell(metric::PREKILL_THROUGHPUT, fmt_count),
+            cell(metric::FAILOVER_ERRORS, fmt_count),
+            runs.samples.len(),
+        );
+    }
+    out.push('\n');
+}
+
+/// Every case's targets, and whether its medians met them.
+fn targets_table(out: &mut String, report: &Report) {
+    let rows: Vec<_> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.targets.iter().map(move |t| (c, t)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Targets\n");
+    let _ = writeln!(out, "| case | figure | target | measured | met |");
+    let _ = writeln!(out, "|---|---|---:|---:|---|");
+    for (case, target) in rows {
+        let figure = match target.of {
+            TargetOf::Ratio => format!(
+                "{} ratio ({})",
+                metric_label(&target.metric),
+                case.compares.label()
+            ),
+            TargetOf::Median => format!("{} median", metric_label(&target.metric)),
+        };
+        let bound = match target.bound {
+            Bound::AtLeast(v) => format!("≥ {}", fmt_figure(v)),
+            Bound::AtMost(v) => format!("≤ {}", fmt_figure(v)),
+        };
+        let (measured, met) = match target.measured(case) {
+            Some(v) => (
+                fmt_figure(v),
+                if target.met_by(v) { "yes" } else { "**no**" },
+            ),
+            None => ("-".to_string(), "not measured"),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {figure} | {bound} | {measured} | {met} |",
+            case.name
         );
     }
     out.push('\n');
@@ -150,6 +265,9 @@ fn table(out: &mut String, title: &str, report: &Report, metrics: &[&str], fmt: 
 
 fn metric_label(name: &str) -> &str {
     match name {
+        metric::THROUGHPUT => "throughput",
+        metric::FAILOVER_FIRST_WRITE => "first write after the kill (ms)",
+        metric::FAILOVER_FULL_THROUGHPUT => "full throughput after the kill (ms)",
         metric::P50 => "p50",
         metric::P99 => "p99",
         metric::P999 => "p99.9",
@@ -186,6 +304,19 @@ fn fmt_micros(v: f64) -> String {
     }
 }
 
+fn fmt_millis(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+/// A ratio or a time: two decimals below 10, none above.
+fn fmt_figure(v: f64) -> String {
+    if v.abs() >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 fn fmt_bytes(v: f64) -> String {
     if v >= 10_000.0 {
         format!("{:.1} KiB", v / 1024.0)
@@ -197,7 +328,7 @@ fn fmt_bytes(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Sample, ServerRuns, Skipped, Validation};
+    use crate::report::{Sample, ServerKind, ServerRuns, Skipped, Target, Validation};
     use std::collections::BTreeMap;
 
     fn runs(server: ServerKind, values: &[f64]) -> ServerRuns {
@@ -223,14 +354,17 @@ mod tests {
             git: "g".into(),
             redis_version: "7.0.15".into(),
             machine: BTreeMap::new(),
+            configurations: BTreeMap::new(),
             cases: vec![Case {
                 workload: "W1".into(),
                 name: "W1 GET 16B P1 c50".into(),
                 description: String::new(),
+                compares: Compares::REDIS,
                 servers: vec![
                     runs(ServerKind::Redis, &[80_000.0, 100_000.0, 90_000.0]),
                     runs(ServerKind::Redraft, &[99_000.0, 108_000.0, 120_000.0]),
                 ],
+                targets: vec![],
             }],
             skipped: vec![Skipped {
                 workload: "W7".into(),
@@ -263,6 +397,126 @@ mod tests {
         assert!(
             !text.contains("CPU per request"),
             "no CPU figures, no CPU table"
+        );
+        assert!(!text.contains("Targets") && !text.contains("Failover"));
+    }
+
+    /// W8 gets a table of its own, headed by its two configurations, next to W1's; W9 its
+    /// failover times; both their targets.
+    #[test]
+    fn other_configurations_get_their_own_tables() {
+        let w1 = Case {
+            workload: "W1".into(),
+            name: "W1 SET".into(),
+            description: String::new(),
+            compares: Compares::REDIS,
+            servers: vec![
+                runs(ServerKind::Redis, &[100_000.0]),
+                runs(ServerKind::Redraft, &[110_000.0]),
+            ],
+            targets: vec![],
+        };
+        let w8 = Case {
+            workload: "W8".into(),
+            name: "W8 SET P16".into(),
+            description: String::new(),
+            compares: Compares {
+                baseline: Some(ServerKind::RedraftFsync),
+                subject: ServerKind::RedraftGroup,
+            },
+            servers: vec![
+                runs(ServerKind::RedraftFsync, &[40_000.0, 50_000.0, 60_000.0]),
+                runs(ServerKind::RedraftGroup, &[30_000.0]),
+            ],
+            targets: vec![
+                Target::new(metric::THROUGHPUT, TargetOf::Ratio, Bound::AtLeast(0.5)),
+                Target::new(metric::P50, TargetOf::Ratio, Bound::AtMost(0.5)),
+            ],
+        };
+        let failover = |first: Option<f64>| {
+            let mut metrics = BTreeMap::new();
+            metrics.insert(metric::KILL_AT.to_string(), 3.0);
+            metrics.insert(metric::PREKILL_THROUGHPUT.to_string(), 40_000.0);
+            metrics.insert(metric::FAILOVER_ERRORS.to_string(), 120.0);
+            if let Some(ms) = first {
+                metrics.insert(metric::FAILOVER_FIRST_WRITE.to_string(), ms);
+                metrics.insert(metric::FAILOVER_FULL_THROUGHPUT.to_string(), ms + 100.0);
+            }
+            Sample { metrics, run: None }
+        };
+        let w9 = Case {
+            workload: "W9".into(),
+            name: "W9 kill".into(),
+            description: String::new(),
+            compares: Compares::alone(ServerKind::RedraftGroup),
+            servers: vec![ServerRuns {
+                server: ServerKind::RedraftGroup,
+                samples: vec![
+                    failover(Some(1200.0)),
+                    failover(Some(1400.0)),
+                    failover(None),
+                ],
+            }],
+            targets: vec![Target::new(
+                metric::FAILOVER_FIRST_WRITE,
+                TargetOf::Median,
+                Bound::AtMost(2000.0),
+            )],
+        };
+        let report = Report {
+            command: "c".into(),
+            started: "t".into(),
+            git: "g".into(),
+            redis_version: "7".into(),
+            machine: BTreeMap::new(),
+            configurations: BTreeMap::from([(
+                ServerKind::RedraftGroup,
+                "3 nodes on core 0".to_string(),
+            )]),
+            cases: vec![w1, w8, w9],
+            skipped: vec![],
+            validation: vec![],
+        };
+        let text = markdown(&report);
+        assert!(
+            text.contains("- redraft-group: 3 nodes on core 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| case | redis | redraft | ratio |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| W1 SET | 100.0k | 110.0k | 1.10 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| case | redraft-fsync | redraft-group | ratio |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| W8 SET P16 | 50.0k (40.0k–60.0k) | 30.0k | 0.60 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| W9 kill | redraft-group | 1300 (1200–1400) | 1400 (1300–1500) | 40.0k (40.0k–40.0k) | 120 (120–120) | 2/3 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "| W8 SET P16 | throughput ratio (redraft-group ÷ redraft-fsync) | ≥ 0.50 | 0.60 | yes |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| W8 SET P16 | p50 ratio (redraft-group ÷ redraft-fsync) | ≤ 0.50 | 0.60 | **no** |"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "| W9 kill | first write after the kill (ms) median | ≤ 2000 | 1300 | yes |"
+            ),
+            "{text}"
         );
     }
 

@@ -463,7 +463,10 @@ mod tests {
         assert_eq!(c.get("proto-max-bulk-len"), "1048576");
         c.set_args("appendonly", &["YES".to_string()]).unwrap();
         assert_eq!(c.get("appendonly"), "yes", "booleans are normalised");
-        assert!(c.set_runtime("appendonly", "no").is_err(), "fixed at startup");
+        assert!(
+            c.set_runtime("appendonly", "no").is_err(),
+            "fixed at startup"
+        );
         assert_eq!(parse_memory("1gb"), Some(1 << 30));
         assert_eq!(parse_memory("12x"), None);
     }

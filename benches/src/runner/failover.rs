@@ -83,7 +83,11 @@ pub fn analyse(
             }
         })
     };
-    let run_ends_empty = timeline[kill + 1..].iter().rev().take_while(|p| p.ok == 0).count();
+    let run_ends_empty = timeline[kill + 1..]
+        .iter()
+        .rev()
+        .take_while(|p| p.ok == 0)
+        .count();
     let recovered = if run_ends_empty >= min_gap {
         // Still down at the end, unless an earlier outage ended before it.
         outage_end(min_gap)
@@ -202,11 +206,20 @@ mod tests {
     #[test]
     fn refuses_runs_it_cannot_read() {
         let w = windows(100, 100, 0);
-        assert!(analyse(&timeline(&w), 0.01, 0.0, 1.5).is_err(), "kill after the run");
-        assert!(analyse(&timeline(&w), 0.01, 0.5, 0.4).is_err(), "kill in the warm-up");
+        assert!(
+            analyse(&timeline(&w), 0.01, 0.0, 1.5).is_err(),
+            "kill after the run"
+        );
+        assert!(
+            analyse(&timeline(&w), 0.01, 0.5, 0.4).is_err(),
+            "kill in the warm-up"
+        );
         assert!(analyse(&timeline(&w), 0.0, 0.0, 0.5).is_err(), "no step");
         let mut idle = windows(50, 0, 0);
         idle.extend(windows(50, 100, 0));
-        assert!(analyse(&timeline(&idle), 0.01, 0.0, 0.4).is_err(), "nothing before the kill");
+        assert!(
+            analyse(&timeline(&idle), 0.01, 0.0, 0.4).is_err(),
+            "nothing before the kill"
+        );
     }
 }

@@ -99,9 +99,7 @@ pub fn run(config: &Config) -> Result<Report, String> {
     let cores = config.binaries.server_cores.as_deref();
     for case in &report.cases {
         for kind in case.compares.kinds() {
-            report
-                .configurations
-                .insert(kind, describe(kind, cores));
+            report.configurations.insert(kind, describe(kind, cores));
         }
     }
     // Groups run in the order that keeps server restarts few; read them in workload order.
@@ -298,11 +296,7 @@ fn run_replicated(config: &Config, specs: &[CaseSpec]) -> Result<Vec<Case>, Stri
 }
 
 /// One run of `args` against `server`, with the server's CPU time and memory around it.
-fn measure_run(
-    config: &Config,
-    server: &dyn UnderTest,
-    args: &[String],
-) -> Result<Sample, String> {
+fn measure_run(config: &Config, server: &dyn UnderTest, args: &[String]) -> Result<Sample, String> {
     let cpu_before = server.cpu_secs()?;
     let run = loadgen(config, &server.target(), args, true)?;
     let cpu_after = server.cpu_secs()?;
@@ -474,7 +468,8 @@ fn run_failover(config: &Config, spec: &FailoverSpec) -> Result<Case, String> {
         metrics.insert(metric::KILL_AT.to_string(), kill_at);
         metrics.insert(metric::PREKILL_THROUGHPUT.to_string(), outcome.prekill_rate);
         metrics.insert(metric::FAILOVER_ERRORS.to_string(), outcome.errors as f64);
-        let shown = |v: Option<f64>| v.map_or("none within the run".into(), |v| format!("{v:.0} ms"));
+        let shown =
+            |v: Option<f64>| v.map_or("none within the run".into(), |v| format!("{v:.0} ms"));
         eprintln!(
             "{:<40} {:<13} run {}/{}: {:>10.0} req/s before the kill, first write {}, full throughput {}, {} failed attempts",
             spec.name,
@@ -546,7 +541,10 @@ fn run_and_kill(
     let stderr = child.stderr.take().expect("piped");
     let (lines, from_reader) = mpsc::channel();
     let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if lines.send(line).is_err() {
                 break;
             }
@@ -589,8 +587,8 @@ fn run_and_kill(
             said.trim()
         ));
     }
-    let run = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("redraft-load output: {e}"))?;
+    let run =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("redraft-load output: {e}"))?;
     Ok((run, kill_ns))
 }
 

@@ -68,7 +68,9 @@ pub fn describe(kind: ServerKind, cores: Option<&str>) -> String {
             format!("redraft, one node, {flags}, {pinned}")
         }
         ServerKind::RedraftGroup => format!(
-            "redraft, {GROUP_NODES} nodes in one Raft group (--cluster-enabled yes,              --cluster-node-timeout 1000), {flags}; every node {pinned}, so the nodes share              those cores"
+            "redraft, {GROUP_NODES} nodes in one Raft group (--cluster-enabled yes, \
+             --cluster-node-timeout 1000), {flags}; every node {pinned}, so the nodes share \
+             those cores"
         ),
     }
 }
@@ -111,7 +113,12 @@ impl Server {
             _ => binaries.redraft.clone(),
         };
         let mut args: Vec<String> = vec!["--port".into(), port.to_string()];
-        args.extend(COMMON_FLAGS.iter().chain(kind_flags(kind)).map(|f| f.to_string()));
+        args.extend(
+            COMMON_FLAGS
+                .iter()
+                .chain(kind_flags(kind))
+                .map(|f| f.to_string()),
+        );
         args.extend(["--dir".to_string(), dir.to_string_lossy().into_owned()]);
         args.extend(extra.iter().cloned());
         let mut server = Server {
@@ -376,8 +383,7 @@ impl Group {
                 let addr = &self.nodes[leader].addr;
                 let following = self.nodes.iter().enumerate().all(|(i, node)| {
                     i == leader
-                        || node_role(&node.addr)
-                            == Some(RoleView::Follower(Some(addr.clone())))
+                        || node_role(&node.addr) == Some(RoleView::Follower(Some(addr.clone())))
                 });
                 if following {
                     return Ok(leader);
@@ -526,7 +532,10 @@ mod tests {
         );
         assert!(group.contains("core(s) 0"), "{group}");
         let redis = describe(ServerKind::Redis, None);
-        assert!(redis.contains("--save '' --maxclients 20000 --appendonly no"), "{redis}");
+        assert!(
+            redis.contains("--save '' --maxclients 20000 --appendonly no"),
+            "{redis}"
+        );
         assert_eq!(
             kind_flags(ServerKind::RedraftFsync),
             kind_flags(ServerKind::RedraftGroup)

@@ -306,7 +306,7 @@ pub fn plan(scale: Scale, selected: Option<&[String]>) -> (Vec<Group>, Vec<Skip>
         groups.push(Group::Replicated {
             cases: vec![CaseSpec {
                 workload: "W8",
-                name: "W8 SET 16B P16 c50 fsync always".into(),
+                name: "W8 SET 16B P16 c50".into(),
                 args: closed_loop_args("set", 16, 16, sizes.keys),
             }],
         });
@@ -399,7 +399,10 @@ mod tests {
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].args, closed_loop_args("set", 16, 16, 1_000_000));
         // W9: W1's SET load at P1, with a timeline fine enough to time the failover.
-        assert_eq!(&failover.args[..10], &closed_loop_args("set", 1, 16, 1_000_000)[..]);
+        assert_eq!(
+            &failover.args[..10],
+            &closed_loop_args("set", 1, 16, 1_000_000)[..]
+        );
         assert_eq!(failover.args[10..], ["--timeline-ms", "10"]);
         assert!(failover.after >= Duration::from_secs(5));
         assert_eq!(targets("W8").len(), 2);
