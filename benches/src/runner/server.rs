@@ -108,6 +108,10 @@ impl Server {
     ) -> Result<Server, String> {
         let dir = binaries.work.join(format!("{}-{port}", kind.name()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // Absolute: the server runs in this directory, so a relative `--dir` would not resolve.
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
         let program = match kind {
             ServerKind::Redis => binaries.redis.clone(),
             _ => binaries.redraft.clone(),
