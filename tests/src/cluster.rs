@@ -24,9 +24,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -232,24 +231,7 @@ impl LocalCluster {
             self.bin.display(),
             node.args
         );
-        let mut cmd = Command::new(&self.bin);
-        cmd.args(&node.args)
-            .current_dir(&node.dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone log handle"))
-            .stderr(log);
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent. It makes the
-        // kernel kill the node if the thread that spawned it dies, so no node outlives its test.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", self.bin.display()));
-        node.child = Some(child);
+        node.child = Some(crate::spawn_server(&self.bin, &node.args, &node.dir, log));
         node.stopped = false;
     }
 

@@ -129,6 +129,30 @@ pub fn probe_free_port() -> u16 {
     listener.local_addr().expect("local_addr").port()
 }
 
+/// Spawns `bin args` in `dir` with stdout and stderr going to `log`. The child is killed by the
+/// kernel if the thread that spawned it dies (the test binary was killed), so no server
+/// outlives its test.
+///
+/// # Panics
+/// If the process cannot be spawned.
+pub fn spawn_server(bin: &Path, args: &[String], dir: &Path, log: fs::File) -> Child {
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("clone log handle"))
+        .stderr(log);
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()))
+}
+
 /// One running server process on `127.0.0.1:port`; killed (SIGKILL) and reaped on drop.
 ///
 /// On drop during a panic the server's log is printed to stderr so a failing test shows what the
@@ -192,24 +216,7 @@ impl Server {
                 "no".into(),
             ]);
             args.extend(extra.iter().map(|s| s.to_string()));
-            let mut cmd = Command::new(bin);
-            cmd.args(&args)
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(log_file.try_clone().expect("clone log handle"))
-                .stderr(log_file);
-            // SAFETY: prctl is async-signal-safe and touches no memory of the parent. It makes the
-            // kernel kill the server if the thread that spawned it dies (e.g. the test binary is
-            // killed), so no server outlives its test. Servers are owned by the test's thread.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
-            let child = cmd
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()));
+            let child = spawn_server(bin, &args, &dir, log_file);
             let mut server = Server {
                 child,
                 port,
@@ -285,22 +292,7 @@ impl Server {
             .append(true)
             .open(&self.log)
             .expect("open log file");
-        let mut cmd = Command::new(&self.bin);
-        cmd.args(&self.args)
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().expect("clone log handle"))
-            .stderr(log_file);
-        // SAFETY: as in `start_inner`: prctl only, async-signal-safe.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        self.child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot respawn {}: {e}", self.bin.display()));
+        self.child = spawn_server(&self.bin, &self.args, &self.dir, log_file);
         if let Err(e) = self.wait_ready() {
             let log = match e {
                 ReadyError::Exited(log) | ReadyError::Timeout(log) => log,
