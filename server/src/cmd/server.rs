@@ -344,6 +344,11 @@ pub struct InfoSnapshot {
     pub output_limit_disconnections: u64,
     /// `master_replid`.
     pub master_replid: String,
+    /// The Raft log is on disk (`appendonly yes`, or any cluster-mode node): INFO's
+    /// `aof_enabled`.
+    pub aof_enabled: bool,
+    /// Snapshots this node took (its log compactions): INFO's `aof_rewrites`.
+    pub aof_rewrites: u64,
     /// CPU seconds: (sys, user, sys_children, user_children).
     pub cpu: (f64, f64, f64, f64),
     /// `errorstat_<PREFIX>:count=N`, sorted by prefix.
@@ -474,13 +479,13 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
             ("rdb_last_bgsave_time_sec", "-1".into()),
             ("rdb_current_bgsave_time_sec", "-1".into()),
             ("rdb_saves", "0".into()),
-            ("aof_enabled", "0".into()),
+            ("aof_enabled", u8::from(s.aof_enabled).to_string()),
             ("aof_rewrite_in_progress", "0".into()),
             ("aof_rewrite_scheduled", "0".into()),
             ("aof_last_rewrite_time_sec", "-1".into()),
             ("aof_current_rewrite_time_sec", "-1".into()),
             ("aof_last_bgrewrite_status", "ok".into()),
-            ("aof_rewrites", "0".into()),
+            ("aof_rewrites", s.aof_rewrites.to_string()),
             ("aof_last_write_status", "ok".into()),
         ]),
         "stats" => kv(&[
@@ -663,6 +668,14 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
         error_replies: stats.error_replies.load(Ordering::Relaxed),
         output_limit_disconnections: stats.output_limit_disconnections.load(Ordering::Relaxed),
         master_replid: master_replid().to_string(),
+        aof_enabled: {
+            let c = server.config.read();
+            c.flag("appendonly") || c.flag("cluster-enabled")
+        },
+        aof_rewrites: server
+            .replica
+            .get()
+            .map_or(0, |r| r.group.status().detail().snapshots_made),
         // Before the group starts (never, for a client) INFO shows a standalone master.
         group: server
             .replica

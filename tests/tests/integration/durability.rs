@@ -20,6 +20,13 @@ fn is_redraft(s: &Server) -> bool {
         .is_some_and(|n| n.to_string_lossy().starts_with("redraft"))
 }
 
+fn info_persistence(c: &mut RawClient) -> String {
+    match c.cmd_frame(&["INFO", "persistence"]) {
+        Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("INFO: {other:?}"),
+    }
+}
+
 fn dbsize(c: &mut RawClient) -> i64 {
     match c.cmd_frame(&["DBSIZE"]) {
         Frame::Integer(n) => n,
@@ -52,6 +59,8 @@ fn acknowledged_writes_survive_kill_9_with_appendonly() {
     }
     // And it keeps accepting writes after recovery.
     assert_raw(c.cmd_str(&["SET", "after", "1"]), OK);
+    let info = info_persistence(&mut c);
+    assert!(info.contains("aof_enabled:1"), "{info}");
 }
 
 #[test]
@@ -129,6 +138,11 @@ fn snapshots_compact_the_log_and_restart_from_snapshot_plus_log() {
     }
     let snapshot = s.dir().join("raft/snapshot");
     assert!(snapshot.exists(), "a snapshot was taken");
+    let info = info_persistence(&mut c);
+    assert!(
+        !info.contains("aof_rewrites:0"),
+        "INFO counts the snapshots: {info}"
+    );
     s.crash_and_restart();
     let mut c = s.raw();
     assert_eq!(dbsize(&mut c), 20_000);
