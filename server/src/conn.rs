@@ -20,7 +20,7 @@ use crate::dispatch::{dispatch, Batch, Dispatched, Wait, WriteQueue};
 use crate::entry;
 use crate::error;
 use crate::session::{Action, ReplicaWait, ReplyMode, Session};
-use crate::shard::{self, LogEntry, Op};
+use crate::shard;
 use crate::state::{ClientHandle, ServerState};
 
 /// Read buffer sizes: a connection starts small (an idle client costs little, which matters at
@@ -214,30 +214,6 @@ async fn propose_writes(
     }
 }
 
-/// The leader proposes deleting the expired keys reads met; elsewhere they stay until the
-/// leader's own expiry reaches them.
-fn propose_expired(server: &ServerState, queue: &mut WriteQueue) {
-    let keys = std::mem::take(&mut queue.expired);
-    let replica = server.replica();
-    if !replica.group.status().is_leader() {
-        return;
-    }
-    let now_ms = crate::state::unix_ms();
-    let entries: Vec<LogEntry> = shard::group_by_db(keys)
-        .into_iter()
-        .map(|(db, keys)| LogEntry {
-            index: 0,
-            db,
-            now_ms,
-            op: Op::Expire(keys),
-        })
-        .collect();
-    replica.group.propose_detached(entry::encode(
-        server.hot.max_bulk_len.load(Ordering::Relaxed),
-        &entries,
-    ));
-}
-
 /// Decodes up to [`AHEAD`] requests before any executes, so the batch's hash lookups can be
 /// issued back to back (their cache misses overlap). Only for authenticated sessions: AUTH and
 /// RESET change the decoder's limits, which must apply from the next request on.
@@ -292,7 +268,11 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
             propose_writes(server, &mut session, &mut queue, &mut out).await;
         }
         if !queue.expired.is_empty() {
-            propose_expired(server, &mut queue);
+            let keys = shard::group_by_db(std::mem::take(&mut queue.expired));
+            let max = server.hot.max_bulk_len.load(Ordering::Relaxed);
+            server
+                .replica()
+                .propose_expiry(crate::state::unix_ms(), max, keys);
         }
         if let Step::Wait(Wait::Barrier) = step {
             match server.replica().group.read_barrier().await {

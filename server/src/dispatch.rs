@@ -198,7 +198,9 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
         return Dispatched::Reply(Frame::error(error::NOAUTH));
     }
     // 3. Keys: the first key decides the slot (one group owns every slot for now).
-    let slot = c.spec.first_key(&argv).map_or(0, |k| key_hash_slot(k));
+    let first_key = c.spec.first_key(&argv);
+    let keyed = first_key.is_some();
+    let slot = first_key.map_or(0, |k| key_hash_slot(k));
     // 4. Routing and leadership.
     let is_write = matches!(c.spec.handler, Handler::Write(_));
     let is_read = matches!(c.spec.handler, Handler::Read(_));
@@ -210,7 +212,6 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
         }
         if !status.is_leader() {
             if batch.replica.cluster {
-                let keyed = c.spec.first_key(&argv).is_some();
                 if keyed && (is_write || !session.readonly) {
                     return Dispatched::Reply(batch.replica.redirect(slot));
                 }

@@ -8,9 +8,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 
 use crate::conn;
-use crate::entry;
 use crate::expiry::{sample_expired, Rng};
-use crate::shard::{LogEntry, Op};
 use crate::state::{unix_ms, ServerState};
 
 /// Binds every address in `bind` on `port`.
@@ -118,20 +116,8 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
             .shard
             .with(|st| sample_expired(&st.keyspace, now, &mut rng, budget, 10_000));
         server.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
-        if found.is_empty() {
-            continue;
-        }
-        let entries: Vec<LogEntry> = found
-            .into_iter()
-            .map(|(db, keys)| LogEntry {
-                index: 0,
-                db,
-                now_ms: now,
-                op: Op::Expire(keys),
-            })
-            .collect();
         let max = server.hot.max_bulk_len.load(Ordering::Relaxed);
-        replica.group.propose_detached(entry::encode(max, &entries));
+        replica.propose_expiry(now, max, found);
     }
 }
 

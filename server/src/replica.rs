@@ -473,6 +473,26 @@ impl Replica {
         }
     }
 
+    /// On the leader, proposes deleting expired keys, one entry per database, at `now_ms` (only
+    /// the leader expires keys, so replicas stay identical). Fire and forget: a key still
+    /// expired is met again by the next read or expiry cycle.
+    pub fn propose_expiry(&self, now_ms: u64, max_string: usize, keys: Vec<(usize, Vec<Bytes>)>) {
+        if keys.is_empty() || !self.group.status().is_leader() {
+            return;
+        }
+        let entries: Vec<shard::LogEntry> = keys
+            .into_iter()
+            .map(|(db, keys)| shard::LogEntry {
+                index: 0,
+                db,
+                now_ms,
+                op: shard::Op::Expire(keys),
+            })
+            .collect();
+        self.group
+            .propose_detached(crate::entry::encode(max_string, &entries));
+    }
+
     /// The reply for a proposal that did not succeed.
     pub fn propose_error(&self, err: &ProposeError, slot: u16) -> Frame {
         match err {

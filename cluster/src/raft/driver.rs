@@ -503,20 +503,9 @@ impl<S: StateMachine> Driver<S> {
         );
         if was_leader && !now_leader {
             // In-flight reads die with the leadership; pending writes wait for their fate.
-            for r in self.read_rounds.drain(..) {
-                for w in r.waiters {
-                    let _ = w.send(Err(ProposeError::NotLeader {
-                        leader: (leader != 0).then_some(leader),
-                    }));
-                }
-            }
-            for (_, waiters) in self.reads_ready.drain(..) {
-                for w in waiters {
-                    let _ = w.send(Err(ProposeError::NotLeader {
-                        leader: (leader != 0).then_some(leader),
-                    }));
-                }
-            }
+            self.fail_reads(ProposeError::NotLeader {
+                leader: (leader != 0).then_some(leader),
+            });
             if !self.pending.is_empty() {
                 self.orphaned_since = Some(self.ticks);
             }
@@ -793,15 +782,15 @@ impl<S: StateMachine> Driver<S> {
         for w in self.reads_waiting.drain(..) {
             let _ = w.send(Err(err.clone()));
         }
-        for r in self.read_rounds.drain(..) {
-            for w in r.waiters {
-                let _ = w.send(Err(err.clone()));
-            }
-        }
-        for (_, waiters) in self.reads_ready.drain(..) {
-            for w in waiters {
-                let _ = w.send(Err(err.clone()));
-            }
+        self.fail_reads(err);
+    }
+
+    /// Fails every read barrier already sent as a ReadIndex request or waiting for apply.
+    fn fail_reads(&mut self, err: ProposeError) {
+        let rounds = self.read_rounds.drain(..).map(|r| r.waiters);
+        let ready = self.reads_ready.drain(..).map(|(_, w)| w);
+        for w in rounds.chain(ready).flatten() {
+            let _ = w.send(Err(err.clone()));
         }
     }
 }

@@ -424,7 +424,7 @@ impl GroupStorage {
         self.hard.term = self.hard.term.max(term);
         // Keep the suffix if it continues the snapshot (rare); otherwise drop the whole log.
         let keeps_suffix = index < self.last() && self.term_of(index) == Some(term);
-        self.set_snapshot(snap, keeps_suffix)?;
+        self.set_snapshot(snap)?;
         if !keeps_suffix {
             self.entries.clear();
             self.entry_bytes = 0;
@@ -456,14 +456,14 @@ impl GroupStorage {
         meta.index = index;
         meta.term = term;
         meta.set_conf_state(self.conf.clone());
-        self.set_snapshot(snap, true)?;
+        self.set_snapshot(snap)?;
         if self.snapshot_wanted.load(Ordering::Relaxed) <= index {
             self.snapshot_wanted.store(0, Ordering::Relaxed);
         }
         Ok(())
     }
 
-    fn set_snapshot(&mut self, snap: Snapshot, _keep_log: bool) -> Result<(), StoreError> {
+    fn set_snapshot(&mut self, snap: Snapshot) -> Result<(), StoreError> {
         if let Some(disk) = &self.disk {
             log::write_atomically_max(
                 &disk.dir,
