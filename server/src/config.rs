@@ -96,6 +96,15 @@ pub const PARAMS: &[Param] = &[
     p("io-threads", "1", Kind::Int(1, 128), false),
     p("threads", "0", Kind::Int(0, 1024), false),
     p("active-expire-effort", "1", Kind::Int(1, 10), true),
+    p("hash-max-listpack-entries", "128", Kind::Int(0, i64::MAX), true),
+    p("hash-max-listpack-value", "64", Kind::Memory, true),
+    p("set-max-intset-entries", "512", Kind::Int(0, i64::MAX), true),
+    p("zset-max-listpack-entries", "128", Kind::Int(0, i64::MAX), true),
+    p("zset-max-listpack-value", "64", Kind::Memory, true),
+    p("stream-node-max-entries", "100", Kind::Int(0, i64::MAX), true),
+    p("stream-node-max-bytes", "4096", Kind::Memory, true),
+    inert("list-max-listpack-size", "-2", Kind::Int(-5, i32::MAX as i64)),
+    inert("list-compress-depth", "0", Kind::Int(0, i32::MAX as i64)),
     inert("save", "3600 1 300 100 60 10000", Kind::List),
     p("appendonly", "no", Kind::Bool, false),
     p(
@@ -197,6 +206,11 @@ pub fn param(name: &str) -> Option<&'static Param> {
     let lower = match lower.as_str() {
         "masterauth" => return None,
         "client-output-buffer-limit" | "client-output-buffer" => "client-output-buffer-limit",
+        "hash-max-ziplist-entries" => "hash-max-listpack-entries",
+        "hash-max-ziplist-value" => "hash-max-listpack-value",
+        "zset-max-ziplist-entries" => "zset-max-listpack-entries",
+        "zset-max-ziplist-value" => "zset-max-listpack-value",
+        "list-max-ziplist-size" => "list-max-listpack-size",
         other => other,
     };
     PARAMS.iter().find(|p| p.name == lower)

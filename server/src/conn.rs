@@ -196,7 +196,8 @@ async fn propose_writes(
     let replica = server.replica();
     let entries = std::mem::take(&mut queue.entries);
     let commands = std::mem::take(&mut queue.commands);
-    let data = entry::encode(session.run_options().max_string, &entries);
+    let opts = session.run_options();
+    let data = entry::encode(opts.max_string, &opts.limits, &entries);
     drop(entries);
     let outcome = replica.group.propose(data).await;
     let mut frames = match outcome {
@@ -269,10 +270,9 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
         }
         if !queue.expired.is_empty() {
             let keys = shard::group_by_db(std::mem::take(&mut queue.expired));
-            let max = server.hot.max_bulk_len.load(Ordering::Relaxed);
             server
                 .replica()
-                .propose_expiry(crate::state::unix_ms(), max, keys);
+                .propose_expiry(crate::state::unix_ms(), &session.run_options(), keys);
         }
         if let Step::Wait(Wait::Barrier) = step {
             match server.replica().group.read_barrier().await {

@@ -12,7 +12,8 @@
 //! - [`entry`]: the bytes of a proposal (the writes one Raft entry carries).
 //! - [`replica`]: the shard as a Raft group member: topology, state machine, bus wiring.
 //! - [`snapshot`]: the keyspace as snapshot bytes (the group's RDB) and its digest.
-//! - [`keyspace`], [`value`], [`compact`]: the data structures.
+//! - [`keyspace`], [`value`], [`compact`]: the keyspace and what it stores.
+//! - [`types`]: the collection types (hash, list, set, sorted set, stream) as plain data.
 //! - [`expiry`]: active expiry sampling (pure).
 //! - [`config`]: redis.conf parsing, CONFIG GET/SET.
 //! - [`state`]: what every connection shares (config, clients, counters).
@@ -38,6 +39,7 @@ pub mod session;
 pub mod shard;
 pub mod snapshot;
 pub mod state;
+pub mod types;
 pub mod value;
 
 /// The Redis version whose behaviour redraft reproduces (HELLO, INFO redis_version).

@@ -116,8 +116,7 @@ pub async fn expiry_loop(server: Arc<ServerState>) {
             .shard
             .with(|st| sample_expired(&st.keyspace, now, &mut rng, budget, 10_000));
         server.stats.expire_cycles.fetch_add(1, Ordering::Relaxed);
-        let max = server.hot.max_bulk_len.load(Ordering::Relaxed);
-        replica.propose_expiry(now, max, found);
+        replica.propose_expiry(now, &server.run_options(), found);
     }
 }
 

@@ -355,6 +355,7 @@ impl StateMachine for ShardMachine {
             let opts = RunOptions {
                 no_touch: false,
                 max_string: proposal.max_string,
+                limits: proposal.limits,
             };
             let mut frames = Vec::with_capacity(proposal.entries.len());
             for chunk in proposal.entries.chunks(WARM_AHEAD) {
@@ -476,7 +477,12 @@ impl Replica {
     /// On the leader, proposes deleting expired keys, one entry per database, at `now_ms` (only
     /// the leader expires keys, so replicas stay identical). Fire and forget: a key still
     /// expired is met again by the next read or expiry cycle.
-    pub fn propose_expiry(&self, now_ms: u64, max_string: usize, keys: Vec<(usize, Vec<Bytes>)>) {
+    pub fn propose_expiry(
+        &self,
+        now_ms: u64,
+        opts: &RunOptions,
+        keys: Vec<(usize, Vec<Bytes>)>,
+    ) {
         if keys.is_empty() || !self.group.status().is_leader() {
             return;
         }
@@ -490,7 +496,7 @@ impl Replica {
             })
             .collect();
         self.group
-            .propose_detached(crate::entry::encode(max_string, &entries));
+            .propose_detached(crate::entry::encode(opts.max_string, &opts.limits, &entries));
     }
 
     /// The reply for a proposal that did not succeed.

@@ -94,7 +94,7 @@ impl Session {
     pub fn run_options(&self) -> RunOptions {
         RunOptions {
             no_touch: self.client.no_touch.load(Ordering::Relaxed),
-            max_string: self.server.hot.max_bulk_len.load(Ordering::Relaxed),
+            ..self.server.run_options()
         }
     }
 

@@ -85,6 +85,8 @@ pub struct RunOptions {
     pub no_touch: bool,
     /// proto-max-bulk-len.
     pub max_string: usize,
+    /// Encoding thresholds.
+    pub limits: crate::types::Limits,
 }
 
 impl Default for RunOptions {
@@ -92,6 +94,7 @@ impl Default for RunOptions {
         RunOptions {
             no_touch: false,
             max_string: 512 * 1024 * 1024,
+            limits: crate::types::Limits::default(),
         }
     }
 }

@@ -21,12 +21,15 @@
 //!   db       varint     database index (SELECT n); must be < the reader's database count
 //!   keys     varint     number of key records that follow; ≥ 1
 //!   record, repeated `keys` times:
-//!     type   u8         0 = string (`Value::Str`), 1 = string grown in place (`Value::StrBuf`);
+//!     type   u8         0 = string (`Value::Str`), 1 = string grown in place (`Value::StrBuf`),
+//!                       2 = hash, 3 = list, 4 = set, 5 = sorted set, 6 = stream;
 //!                       new value types take the next free number, never reuse one
 //!     flags  u8         bit 0: a deadline follows; bits 1–7 reserved, must be 0
 //!     expire u64        absolute deadline, unix ms (only when flags bit 0 is set)
 //!     key    varint length, then the key bytes (may be empty; no duplicates within a section)
-//!     value  type-specific payload; types 0 and 1: varint length, then the string bytes
+//!     value  varint length, then the payload: the string bytes for types 0 and 1, the
+//!            collection's `types::Codec` encoding for the others (it records the encoding and
+//!            the element order, so a loaded collection is identical to the written one)
 //! crc        u32        CRC-32C (Castagnoli) of every byte before it
 //! ```
 //!
@@ -52,6 +55,7 @@ use std::io::{self, Write};
 
 use crate::compact::CompactBytes;
 use crate::keyspace::{Entry, Keyspace};
+use crate::types::{Codec, Digest};
 use crate::value::Value;
 
 /// The first bytes of every snapshot.
@@ -65,6 +69,13 @@ const TAG_STRING: u8 = 0;
 /// Value type tag: a string grown in place (`Value::StrBuf`). Kept apart from [`TAG_STRING`] so a
 /// replica installing a snapshot reports the same OBJECT ENCODING as the leader.
 const TAG_STRING_BUF: u8 = 1;
+
+/// Value type tags of the collections (see [`crate::types::Codec`]).
+const TAG_HASH: u8 = 2;
+const TAG_LIST: u8 = 3;
+const TAG_SET: u8 = 4;
+const TAG_ZSET: u8 = 5;
+const TAG_STREAM: u8 = 6;
 
 /// Record flag: an 8-byte deadline follows the flags byte.
 const FLAG_DEADLINE: u8 = 1;
@@ -95,6 +106,9 @@ pub struct SnapshotError {
 /// What was wrong with a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SnapshotErrorKind {
+    /// A collection payload its type's codec rejects.
+    #[error("malformed collection payload of type {0}")]
+    BadCollection(u8),
     /// The bytes do not start with [`MAGIC`].
     #[error("not a redraft snapshot (bad magic)")]
     BadMagic,
@@ -236,10 +250,7 @@ pub fn encoded_len(keyspace: &Keyspace) -> usize {
         len += varint_len(index as u64) + varint_len(db.len() as u64);
         len += db.volatile_len() * 8;
         for (_, entry) in db.iter() {
-            let payload = match &entry.value {
-                Value::Str(s) => s.len(),
-                Value::StrBuf(b) => b.len(),
-            };
+            let payload = payload_len(&entry.value);
             len += 2
                 + varint_len(entry.key.len() as u64)
                 + entry.key.len()
@@ -248,6 +259,56 @@ pub fn encoded_len(keyspace: &Keyspace) -> usize {
         }
     }
     len + varint_len(sections)
+}
+
+/// The length of a value's payload in a record.
+fn payload_len(value: &Value) -> usize {
+    match value {
+        Value::Str(s) => s.len(),
+        Value::StrBuf(b) => b.len(),
+        Value::Hash(c) => c.encoded_len(),
+        Value::List(c) => c.encoded_len(),
+        Value::Set(c) => c.encoded_len(),
+        Value::ZSet(c) => c.encoded_len(),
+        Value::Stream(c) => c.encoded_len(),
+    }
+}
+
+/// The tag of a value, and its bytes when it is a string.
+fn tag_of(value: &Value) -> (u8, Option<&[u8]>) {
+    match value {
+        Value::Str(s) => (TAG_STRING, Some(s.as_slice())),
+        Value::StrBuf(b) => (TAG_STRING_BUF, Some(b.as_slice())),
+        Value::Hash(_) => (TAG_HASH, None),
+        Value::List(_) => (TAG_LIST, None),
+        Value::Set(_) => (TAG_SET, None),
+        Value::ZSet(_) => (TAG_ZSET, None),
+        Value::Stream(_) => (TAG_STREAM, None),
+    }
+}
+
+/// Appends a collection's codec bytes.
+fn encode_collection(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Str(_) | Value::StrBuf(_) => {}
+        Value::Hash(c) => c.encode(out),
+        Value::List(c) => c.encode(out),
+        Value::Set(c) => c.encode(out),
+        Value::ZSet(c) => c.encode(out),
+        Value::Stream(c) => c.encode(out),
+    }
+}
+
+/// Decodes a collection payload of type `tag` (2..=6).
+fn decode_collection(tag: u8, payload: &[u8]) -> Option<Value> {
+    Some(match tag {
+        TAG_HASH => Value::Hash(Box::new(Codec::decode(payload)?)),
+        TAG_LIST => Value::List(Box::new(Codec::decode(payload)?)),
+        TAG_SET => Value::Set(Box::new(Codec::decode(payload)?)),
+        TAG_ZSET => Value::ZSet(Box::new(Codec::decode(payload)?)),
+        TAG_STREAM => Value::Stream(Box::new(Codec::decode(payload)?)),
+        _ => return None,
+    })
 }
 
 #[inline]
@@ -286,11 +347,7 @@ fn encode<S: Sink>(keyspace: &Keyspace, sink: &mut S) -> Result<(), S::Error> {
 
 #[inline]
 fn put_record<S: Sink>(sink: &mut S, entry: &Entry, deadline: Option<u64>) -> Result<(), S::Error> {
-    // A new Value variant fails to compile here until it has a tag and a payload encoding.
-    let (tag, payload): (u8, &[u8]) = match &entry.value {
-        Value::Str(s) => (TAG_STRING, s.as_slice()),
-        Value::StrBuf(b) => (TAG_STRING_BUF, b.as_slice()),
-    };
+    let (tag, string) = tag_of(&entry.value);
     let buf = sink.buf();
     buf.push(tag);
     match deadline {
@@ -302,8 +359,17 @@ fn put_record<S: Sink>(sink: &mut S, entry: &Entry, deadline: Option<u64>) -> Re
     }
     put_varint(buf, entry.key.len() as u64);
     sink.payload(entry.key.as_slice())?;
-    put_varint(sink.buf(), payload.len() as u64);
-    sink.payload(payload)?;
+    match string {
+        Some(payload) => {
+            put_varint(sink.buf(), payload.len() as u64);
+            sink.payload(payload)?;
+        }
+        None => {
+            let buf = sink.buf();
+            put_varint(buf, payload_len(&entry.value) as u64);
+            encode_collection(&entry.value, buf);
+        }
+    }
     sink.record_done()
 }
 
@@ -523,7 +589,7 @@ fn parse(bytes: &[u8], databases: usize, lru: u32) -> Result<Keyspace, SnapshotE
         for _ in 0..keys {
             let tag_at = cur.pos;
             let tag = cur.byte("value type tag")?;
-            if tag != TAG_STRING && tag != TAG_STRING_BUF {
+            if tag > TAG_STREAM {
                 return Err(cur.err(tag_at, SnapshotErrorKind::UnknownType(tag)));
             }
             let flags_at = cur.pos;
@@ -541,11 +607,13 @@ fn parse(bytes: &[u8], databases: usize, lru: u32) -> Result<Keyspace, SnapshotE
             if db.find(key).is_some() {
                 return Err(cur.err(key_at, SnapshotErrorKind::DuplicateKey { db: db_index }));
             }
-            let payload = cur.field("string value")?;
-            let value = if tag == TAG_STRING {
-                Value::Str(CompactBytes::new(payload))
-            } else {
-                Value::StrBuf(Box::new(payload.to_vec()))
+            let payload_at = cur.pos;
+            let payload = cur.field("value")?;
+            let value = match tag {
+                TAG_STRING => Value::Str(CompactBytes::new(payload)),
+                TAG_STRING_BUF => Value::StrBuf(Box::new(payload.to_vec())),
+                _ => decode_collection(tag, payload)
+                    .ok_or_else(|| cur.err(payload_at, SnapshotErrorKind::BadCollection(tag)))?,
             };
             let slot = db.insert_new(CompactBytes::new(key), value, lru);
             if deadline.is_some() {
@@ -732,17 +800,23 @@ fn key_digest(db: usize, entry: &Entry, deadline: Option<u64>) -> [u8; 20] {
     h.update(&(entry.key.len() as u64).to_le_bytes());
     h.update(entry.key.as_slice());
     // A new Value variant fails to compile here until its digest is defined; unordered types
-    // (sets, hashes) must combine their elements order-independently.
+    // (sets, hashes) combine their elements order-independently.
     match &entry.value {
         Value::Str(_) | Value::StrBuf(_) => {
             let bytes = match &entry.value {
                 Value::Str(s) => s.as_slice(),
                 Value::StrBuf(b) => b.as_slice(),
+                _ => unreachable!("matched strings above"),
             };
             h.update(&[DIGEST_TYPE_STRING]);
             h.update(&(bytes.len() as u64).to_le_bytes());
             h.update(bytes);
         }
+        Value::Hash(c) => collection_digest(&mut h, TAG_HASH, c.as_ref()),
+        Value::List(c) => collection_digest(&mut h, TAG_LIST, c.as_ref()),
+        Value::Set(c) => collection_digest(&mut h, TAG_SET, c.as_ref()),
+        Value::ZSet(c) => collection_digest(&mut h, TAG_ZSET, c.as_ref()),
+        Value::Stream(c) => collection_digest(&mut h, TAG_STREAM, c.as_ref()),
     }
     match deadline {
         Some(at) => {
@@ -752,6 +826,28 @@ fn key_digest(db: usize, entry: &Entry, deadline: Option<u64>) -> [u8; 20] {
         None => h.update(&[0]),
     }
     h.finish()
+}
+
+/// Feeds a collection into a key's hash: ordered content as one length-prefixed sequence,
+/// unordered content as the XOR of each element's own SHA-1.
+fn collection_digest<C: Digest>(h: &mut Sha1, tag: u8, c: &C) {
+    h.update(&[tag]);
+    if C::UNORDERED {
+        let mut acc = [0u8; 20];
+        c.digest(&mut |bytes| {
+            let mut e = Sha1::new();
+            e.update(bytes);
+            for (a, b) in acc.iter_mut().zip(e.finish()) {
+                *a ^= b;
+            }
+        });
+        h.update(&acc);
+    } else {
+        c.digest(&mut |bytes| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        });
+    }
 }
 
 /// SHA-1 (FIPS 180-4), streaming. Used only as a well-mixed 160-bit hash for [`digest`]; nothing

@@ -46,6 +46,8 @@ pub struct Hot {
     pub maxclients: AtomicUsize,
     /// True when `requirepass` is set.
     pub auth_required: AtomicBool,
+    /// Encoding thresholds (`hash-max-listpack-entries`…), copied into every proposal.
+    pub limits: parking_lot::Mutex<crate::types::Limits>,
 }
 
 impl Hot {
@@ -63,6 +65,16 @@ impl Hot {
             .store(config.int("maxclients") as usize, Ordering::Relaxed);
         self.auth_required
             .store(!config.get("requirepass").is_empty(), Ordering::Relaxed);
+        let limit = |name: &str| config.int(name).clamp(0, u32::MAX as i64) as u32;
+        *self.limits.lock() = crate::types::Limits {
+            hash_max_listpack_entries: limit("hash-max-listpack-entries"),
+            hash_max_listpack_value: limit("hash-max-listpack-value"),
+            set_max_intset_entries: limit("set-max-intset-entries"),
+            zset_max_listpack_entries: limit("zset-max-listpack-entries"),
+            zset_max_listpack_value: limit("zset-max-listpack-value"),
+            stream_node_max_entries: limit("stream-node-max-entries"),
+            stream_node_max_bytes: limit("stream-node-max-bytes"),
+        };
         let limits: Vec<&str> = config
             .get("client-output-buffer-limit")
             .split_whitespace()
@@ -281,6 +293,15 @@ pub struct ServerState {
 }
 
 impl ServerState {
+    /// The options every proposal and read of this node runs with (the session adds its own).
+    pub fn run_options(&self) -> crate::shard::RunOptions {
+        crate::shard::RunOptions {
+            no_touch: false,
+            max_string: self.hot.max_bulk_len.load(Ordering::Relaxed),
+            limits: *self.hot.limits.lock(),
+        }
+    }
+
     /// Builds the state from a configuration.
     pub fn new(config: Config, config_file: Option<std::path::PathBuf>) -> Arc<ServerState> {
         let hot = Hot::default();

@@ -12,18 +12,22 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use redraft_server::entry::{decode, encode};
 use redraft_server::shard::{LogEntry, Op};
+use redraft_server::types::Limits;
 
 const INDEX: u64 = 42;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(proposal) = decode(INDEX, Bytes::copy_from_slice(data)) {
         assert!(proposal.entries.iter().all(|e| e.index == INDEX));
-        let encoded = encode(proposal.max_string, &proposal.entries);
-        assert_eq!(
-            &encoded[..],
-            data,
-            "decode accepted a non-canonical proposal"
-        );
+        let encoded = encode(proposal.max_string, &proposal.limits, &proposal.entries);
+        // Version 1 input re-encodes as version 2; the current version must be canonical.
+        if data[0] == 2 {
+            assert_eq!(
+                &encoded[..],
+                data,
+                "decode accepted a non-canonical proposal"
+            );
+        }
         assert_eq!(decode(INDEX, encoded), Some(proposal));
     }
 
@@ -47,7 +51,13 @@ fuzz_target!(|data: &[u8]| {
             },
         ];
         let max_string = data.len() << 20;
-        let back = decode(INDEX, encode(max_string, &entries)).expect("own proposal decodes");
+        let limits = Limits {
+            hash_max_listpack_entries: u32::from(sep),
+            ..Limits::default()
+        };
+        let back =
+            decode(INDEX, encode(max_string, &limits, &entries)).expect("own proposal decodes");
+        assert_eq!(back.limits, limits);
         assert_eq!(back.max_string, max_string);
         assert_eq!(back.entries, entries);
     }

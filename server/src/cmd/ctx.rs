@@ -10,6 +10,7 @@ use redraft_protocol::Frame;
 use crate::compact::CompactBytes;
 use crate::error;
 use crate::keyspace::{Db, Keyspace};
+use crate::types::Limits;
 use crate::value::Value;
 
 /// Whether the handler runs as a read or inside apply.
@@ -30,6 +31,20 @@ pub enum Ttl {
     Keep,
     /// Set this deadline (unix ms).
     At(u64),
+}
+
+/// What a blocking command (BLPOP, BZPOPMIN, XREAD BLOCK…) waits for when it cannot be served
+/// now. The handler returns [`Ctx::block`]'s frame; the connection then waits until one of
+/// `keys` is written (or the timeout passes, or CLIENT UNBLOCK) and runs the command again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// The keys whose change may let the command proceed.
+    pub keys: Vec<Bytes>,
+    /// How long to wait, in ms; 0 waits forever.
+    pub timeout_ms: u64,
+    /// The command to run on wake-up instead of the original, when the first run fixed
+    /// something the retries must keep (XREAD's `$` becomes the stream's last ID).
+    pub retry: Option<Vec<Bytes>>,
 }
 
 /// Handler context.
@@ -56,6 +71,13 @@ pub struct Ctx<'a> {
     pub misses: u64,
     /// Keys deleted because they expired (INFO expired_keys).
     pub expired_deleted: u64,
+    /// Encoding thresholds (from the proposal in apply, from the config in reads).
+    pub limits: Limits,
+    /// State of the random generator: seeded from the log position in apply, so every
+    /// replica draws the same numbers (SPOP); from the thread's generator in reads.
+    pub seed: u64,
+    /// Set by [`Ctx::block`]: the command could not be served and wants to wait.
+    pub blocked: Option<Block>,
 }
 
 impl<'a> Ctx<'a> {
@@ -73,6 +95,12 @@ impl<'a> Ctx<'a> {
             hits: 0,
             misses: 0,
             expired_deleted: 0,
+            limits: Limits::default(),
+            seed: match mode {
+                Mode::Apply => 0x9e37_79b9_7f4a_7c15,
+                Mode::Read => rand::random(),
+            },
+            blocked: None,
         }
     }
 
@@ -87,7 +115,87 @@ impl<'a> Ctx<'a> {
         let mut ctx = Ctx::new(ks, db, now_ms, mode);
         ctx.no_touch = opts.no_touch;
         ctx.max_string = opts.max_string;
+        ctx.limits = opts.limits;
         ctx
+    }
+
+    /// A random number: deterministic in apply (a replica draws what the leader drew), random
+    /// in reads. splitmix64 over [`Ctx::seed`].
+    pub fn random(&mut self) -> u64 {
+        self.seed = self.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A random index below `n` (`n` > 0).
+    pub fn random_below(&mut self, n: usize) -> usize {
+        (self.random() % n as u64) as usize
+    }
+
+    /// Marks the command as blocked (see [`Block`]) and returns the placeholder reply, which
+    /// the connection replaces.
+    pub fn block(&mut self, block: Block) -> Frame {
+        self.blocked = Some(block);
+        Frame::NullArray
+    }
+
+    /// The value under `key` as the type `pick` selects: `Ok(None)` if absent, `Err(WRONGTYPE)`
+    /// if the key holds another type. Counts a hit or miss and stamps the access time.
+    ///
+    /// # Errors
+    /// WRONGTYPE.
+    pub fn get_as<T>(
+        &mut self,
+        key: &[u8],
+        pick: fn(&mut Value) -> Option<&mut T>,
+    ) -> Result<Option<&mut T>, Frame> {
+        match self.lookup(key) {
+            None => Ok(None),
+            Some(v) => pick(v).map(Some).ok_or_else(|| Frame::error(error::WRONGTYPE)),
+        }
+    }
+
+    /// The value under `key` as the type `pick` selects, created with `make` if absent (writes
+    /// that add elements). A key created here that ends up empty must be removed with
+    /// [`Ctx::remove_if_empty`].
+    ///
+    /// # Errors
+    /// WRONGTYPE.
+    pub fn get_or_create<T>(
+        &mut self,
+        key: &[u8],
+        make: impl FnOnce() -> Value,
+        pick: fn(&mut Value) -> Option<&mut T>,
+    ) -> Result<&mut T, Frame> {
+        let clock = self.lru_clock;
+        let slot = match self.find(key) {
+            Some(slot) => {
+                self.hits += 1;
+                slot
+            }
+            None => {
+                self.misses += 1;
+                self.db().insert_new(CompactBytes::new(key), make(), clock)
+            }
+        };
+        let e = self.db().entry_mut(slot);
+        e.lru = clock;
+        pick(&mut e.value).ok_or_else(|| Frame::error(error::WRONGTYPE))
+    }
+
+    /// Deletes `key` if it holds an empty collection (Redis never keeps one). True if deleted.
+    pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
+        let d = self.ks.db_mut(self.db);
+        let Some(slot) = d.find(key) else {
+            return false;
+        };
+        if d.entry(slot).value.is_empty_collection() {
+            d.remove_slot(slot);
+            return true;
+        }
+        false
     }
 
     /// The selected database.

@@ -9,14 +9,22 @@
 //! Handlers come in three kinds (see [`Handler`]): reads run against the keyspace directly, writes
 //! run only inside the write path's apply function, and session commands see the connection.
 
+pub mod bitmaps;
 pub mod cluster;
 pub mod command;
 pub mod connection;
 pub mod ctx;
+pub mod geo;
+pub mod hashes;
+pub mod hll;
 pub mod keys;
+pub mod lists;
 pub mod parse;
 pub mod server;
+pub mod sets;
+pub mod streams;
 pub mod strings;
+pub mod zsets;
 
 use bytes::Bytes;
 use redraft_protocol::Frame;
@@ -252,6 +260,14 @@ pub struct Command {
 pub const FAMILIES: &[&[CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
+    hashes::COMMANDS,
+    lists::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
+    bitmaps::COMMANDS,
+    hll::COMMANDS,
+    geo::COMMANDS,
+    streams::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
     command::COMMANDS,

@@ -498,9 +498,11 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 fn string_buf(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<u8>>, Frame> {
     match ctx.lookup(key) {
         None => Ok(None),
+        Some(v) if v.as_string().is_none() => Err(Frame::error(error::WRONGTYPE)),
         Some(v) => match std::mem::replace(v, Value::Str(crate::compact::CompactBytes::EMPTY)) {
             Value::StrBuf(b) => Ok(Some(*b)),
             Value::Str(s) => Ok(Some(s.to_vec())),
+            _ => unreachable!("checked to be a string above"),
         },
     }
 }

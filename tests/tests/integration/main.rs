@@ -15,22 +15,35 @@
 //! - `faults`: 3- and 5-node groups under kill -9, SIGSTOP, restarts and partitions, with the
 //!   history checked for lost writes and linearizability anomalies.
 //! - `differential`: seeded random command sequences compared byte for byte with redis-server.
+//! - `hashes`, `lists`, `sets`, `zsets`, `bitmaps`, `hll`, `geo`, `streams`: one module per data
+//!   type family: exact replies, and differential runs of the family against redis-server.
+//! - `blocking`: blocking commands with several concurrent clients (fairness, timeouts, CLIENT
+//!   UNBLOCK).
 //!
 //! Helpers shared by the modules (RESP reply builders, byte assertions) live here.
 
 mod bad_input;
+mod bitmaps;
+mod blocking;
 mod connection;
 mod determinism;
 mod differential;
 mod durability;
 mod expiry;
 mod faults;
+mod geo;
+mod hashes;
+mod hll;
 mod keys;
+mod lists;
 mod limits;
 mod membership;
 mod redis_cli;
 mod replication;
+mod sets;
+mod streams;
 mod strings;
+mod zsets;
 
 use redraft_tests::escape;
 

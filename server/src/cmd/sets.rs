@@ -1,0 +1,6 @@
+//! Placeholder: the sets family lands here.
+
+use super::CommandSpec;
+
+/// Commands of this family.
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,1 @@
+//! Placeholder: the order-statistic B-tree lands here.

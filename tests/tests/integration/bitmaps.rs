@@ -1,0 +1,1 @@
+//! Placeholder: bitmaps tests land here.

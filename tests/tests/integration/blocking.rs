@@ -1,0 +1,1 @@
+//! Placeholder: blocking tests land here.

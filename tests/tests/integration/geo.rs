@@ -1,0 +1,1 @@
+//! Placeholder: geo tests land here.

@@ -1,0 +1,1 @@
+//! Placeholder: hll tests land here.

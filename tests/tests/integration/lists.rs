@@ -1,0 +1,1 @@
+//! Placeholder: lists tests land here.

@@ -1,0 +1,1 @@
+//! Placeholder: sets tests land here.

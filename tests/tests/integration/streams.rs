@@ -1,0 +1,1 @@
+//! Placeholder: streams tests land here.

@@ -1,0 +1,1 @@
+//! Placeholder: zsets tests land here.
