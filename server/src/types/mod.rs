@@ -85,3 +85,48 @@ pub trait Digest {
     /// True when element order is not part of the content (hashes, sets).
     const UNORDERED: bool;
 }
+
+/// Appends `v` as unsigned LEB128.
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The bytes [`put_varint`] writes for `v`.
+pub fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// Reads a minimal LEB128 varint from the front of `bytes`; `None` if truncated, too long or
+/// not minimal.
+pub fn get_varint(bytes: &mut &[u8]) -> Option<u64> {
+    let mut v: u64 = 0;
+    for i in 0..10 {
+        let (&b, rest) = bytes.split_first()?;
+        *bytes = rest;
+        let part = u64::from(b & 0x7f);
+        if i == 9 && b > 1 {
+            return None;
+        }
+        v |= part << (7 * i);
+        if b & 0x80 == 0 {
+            // Minimal: a last byte of 0 is only allowed for the value 0 itself.
+            return (b != 0 || i == 0).then_some(v);
+        }
+    }
+    None
+}
+
+/// Reads a varint length and that many bytes from the front of `bytes`.
+pub fn get_field<'a>(bytes: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let len = get_varint(bytes)?;
+    if len > bytes.len() as u64 {
+        return None;
+    }
+    let (field, rest) = bytes.split_at(len as usize);
+    *bytes = rest;
+    Some(field)
+}
