@@ -15,7 +15,8 @@ const CRLF: &[u8] = b"\r\n";
 
 /// Appends `frame` to `out` as `version` puts it on the wire.
 ///
-/// RESP2 downgrades: Map → flat array of 2N, Set → array, Double → bulk string, Boolean →
+/// RESP2 downgrades: Map and Pairs → flat array of 2N (RESP3 writes Pairs as an array of
+/// 2-element arrays), Set → array, Double → bulk string, Boolean →
 /// integer 1/0, BigNumber → bulk, Verbatim → bulk of the text alone, Push → array, Attribute →
 /// only the inner frame, Null → `$-1`, NullArray → `*-1`. In RESP3 both nulls are `_`.
 ///
@@ -44,6 +45,19 @@ pub fn encode(frame: &Frame, version: Version, out: &mut BytesMut) {
                 integer_line(out, b'*', len_i64(pairs.len()).saturating_mul(2));
             }
             pairs_body(pairs, version, out);
+        }
+        Frame::Pairs(pairs) => {
+            if resp3 {
+                integer_line(out, b'*', len_i64(pairs.len()));
+                for (a, b) in pairs {
+                    out.put_slice(b"*2\r\n");
+                    encode(a, version, out);
+                    encode(b, version, out);
+                }
+            } else {
+                integer_line(out, b'*', len_i64(pairs.len()).saturating_mul(2));
+                pairs_body(pairs, version, out);
+            }
         }
         Frame::Set(items) => {
             integer_line(out, if resp3 { b'~' } else { b'*' }, len_i64(items.len()));
@@ -457,6 +471,15 @@ mod tests {
         assert_eq!(
             enc(&map, Version::Resp2),
             b"*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n$-1\r\n"
+        );
+        let pairs = Frame::Pairs(vec![(Frame::Bulk(b("m")), Frame::Double(1.5))]);
+        assert_eq!(
+            enc(&pairs, Version::Resp3),
+            b"*1\r\n*2\r\n$1\r\nm\r\n,1.5\r\n"
+        );
+        assert_eq!(
+            enc(&pairs, Version::Resp2),
+            b"*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n"
         );
         let set = Frame::Set(vec![Frame::Integer(1)]);
         assert_eq!(enc(&set, Version::Resp3), b"~1\r\n:1\r\n");

@@ -34,6 +34,9 @@ pub enum Frame {
     Array(Vec<Frame>),
     /// RESP3 `%N`; RESP2 flat array of 2N.
     Map(Vec<(Frame, Frame)>),
+    /// Pairs as Redis 7 replies WITHSCORES / WITHVALUES: RESP3 an array of 2-element arrays,
+    /// RESP2 a flat array of 2N. Never produced by the decoder.
+    Pairs(Vec<(Frame, Frame)>),
     /// RESP3 `~N`; RESP2 array.
     Set(Vec<Frame>),
     /// RESP3 `,1.5`; RESP2 bulk string.

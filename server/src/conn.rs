@@ -12,10 +12,13 @@ use redraft_protocol::{Frame, Version};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::blocking::{Unblock, Waiter};
+use crate::cmd::ctx::Block;
+use crate::cmd::{Command, Handler};
 use crate::dispatch::{dispatch, Batch, Dispatched, Wait, WriteQueue};
 use crate::entry;
 use crate::error;
@@ -83,6 +86,8 @@ enum Step {
     Sleep(Duration),
     /// WAIT: wait for the followers, reply, then go on.
     Replicas(ReplicaWait),
+    /// A blocking read found nothing: wait as it says, reply, then go on.
+    Blocked(BlockedCall),
     /// Close the connection (after flushing).
     End(End),
 }
@@ -151,6 +156,17 @@ fn process(
                 pending.push_front(Ok(argv));
                 break Step::Wait(wait);
             }
+            Dispatched::Blocked(argv, block) => {
+                commands += 1;
+                break Step::Blocked(BlockedCall {
+                    command: session.last_command.expect("dispatch set the command"),
+                    started: Instant::now(),
+                    db: session.db,
+                    argv,
+                    block,
+                    is_write: false,
+                });
+            }
         };
         commands += 1;
         if let Some(Action::WaitReplicas(w)) = session.action {
@@ -186,26 +202,68 @@ fn process(
 }
 
 /// Proposes the queued writes as one entry and queues their replies once the group has
-/// applied it (or the error every one of them gets when it could not be committed).
-async fn propose_writes(
-    server: &ServerState,
+/// applied it (or the error every one of them gets when it could not be committed). When the
+/// last write is a blocking command that found nothing, returns it, with its place in the
+/// waiters' queues already taken (before proposing, so no push in between is missed).
+async fn propose_writes<'s>(
+    server: &'s ServerState,
     session: &mut Session,
     queue: &mut WriteQueue,
     out: &mut BytesMut,
-) {
+) -> Option<(BlockedCall, Waiter<'s>)> {
     let replica = server.replica();
     let entries = std::mem::take(&mut queue.entries);
     let commands = std::mem::take(&mut queue.commands);
+    let waiter = if std::mem::take(&mut queue.blocking) {
+        entries.last().and_then(|e| match &e.op {
+            shard::Op::Command(argv) => {
+                let keys = commands.last()?.0.spec.key_positions(argv);
+                let keys: Vec<Bytes> = keys.into_iter().map(|i| argv[i].clone()).collect();
+                Some((
+                    server
+                        .shard
+                        .waiters
+                        .register(session.client.id, e.db, &keys),
+                    argv.clone(),
+                    e.db,
+                ))
+            }
+            shard::Op::Expire(_) => None,
+        })
+    } else {
+        None
+    };
     let opts = session.run_options();
     let data = entry::encode(opts.max_string, &opts.limits, &entries);
     drop(entries);
     let outcome = replica.group.propose(data).await;
-    let mut frames = match outcome {
-        Ok(Ok(frames)) => frames.into_iter(),
-        Ok(Err(e)) => vec![replica.propose_error(&e, queue.slot); commands.len()].into_iter(),
-        Err(_) => vec![Frame::error(error::SHUTTING_DOWN); commands.len()].into_iter(),
+    let (mut frames, blocked) = match outcome {
+        Ok(Ok(replies)) => (replies.frames.into_iter(), replies.blocked),
+        Ok(Err(e)) => (
+            vec![replica.propose_error(&e, queue.slot); commands.len()].into_iter(),
+            None,
+        ),
+        Err(_) => (
+            vec![Frame::error(error::SHUTTING_DOWN); commands.len()].into_iter(),
+            None,
+        ),
     };
-    for (c, started) in commands {
+    let (mut blocked, mut waiter) = (blocked, waiter);
+    for (i, (c, started)) in commands.into_iter().enumerate() {
+        // Only the last command can block (dispatch ends the batch there).
+        if blocked.as_ref().is_some_and(|(at, _)| *at == i) {
+            if let (Some((_, block)), Some((waiter, argv, db))) = (blocked.take(), waiter.take()) {
+                let call = BlockedCall {
+                    command: c,
+                    started,
+                    db,
+                    argv,
+                    block,
+                    is_write: true,
+                };
+                return Some((call, waiter));
+            }
+        }
         // An undecodable proposal (a bug, logged by the apply side) answers with fewer frames.
         let reply = frames
             .next()
@@ -213,6 +271,7 @@ async fn propose_writes(
         c.record(started.elapsed().as_micros() as u64, reply.is_error());
         queue_reply(session, &reply, out);
     }
+    None
 }
 
 /// Decodes up to [`AHEAD`] requests before any executes, so the batch's hash lookups can be
@@ -265,8 +324,11 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
             &mut queue,
             reads_ok,
         );
+        let mut blocked = None;
         if queue.has_writes() {
-            propose_writes(server, &mut session, &mut queue, &mut out).await;
+            blocked = propose_writes(server, &mut session, &mut queue, &mut out)
+                .await
+                .map(|(call, waiter)| (call, Some(waiter)));
         }
         if !queue.expired.is_empty() {
             let keys = shard::group_by_db(std::mem::take(&mut queue.expired));
@@ -304,6 +366,27 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
                 Err(end) => return end,
             }
         }
+        let step = match step {
+            Step::Blocked(call) => {
+                blocked = Some((call, None));
+                Step::Read
+            }
+            other => other,
+        };
+        if let Some((call, waiter)) = blocked {
+            // Replies to what came before the blocked command go out before it waits.
+            if !out.is_empty() {
+                if stream.write_all(&out).await.is_err() {
+                    return End::Io;
+                }
+                out.clear();
+            }
+            match serve_blocked(server, &mut session, stream, call, waiter).await {
+                Ok(reply) => queue_reply(&mut session, &reply, &mut out),
+                Err(end) => return end,
+            }
+            skip_read = !inbuf.is_empty() || !pending.is_empty();
+        }
         client.qbuf.store(inbuf.len(), Ordering::Relaxed);
         if inbuf.len() > server.hot.query_buffer_limit.load(Ordering::Relaxed) {
             return End::QueryLimit;
@@ -328,6 +411,7 @@ async fn run(stream: &mut TcpStream, server: &Arc<ServerState>, client: &Arc<Cli
         }
         match step {
             Step::Read => {}
+            Step::Blocked(_) => unreachable!("served above"),
             Step::Wait(_) => skip_read = true,
             Step::End(end) => return end,
             Step::Sleep(_) | Step::Replicas(_) => {
@@ -378,6 +462,163 @@ async fn wait_replicas(
             },
             _ = tokio::time::sleep(WAIT_POLL) => {}
         }
+    }
+}
+
+/// A blocking command that found nothing to serve: what to run again, and how long to wait.
+struct BlockedCall {
+    command: &'static Command,
+    /// When it was first dispatched (commandstats count the whole wait, as Redis does).
+    started: Instant,
+    db: usize,
+    argv: Vec<Bytes>,
+    block: Block,
+    /// Runs through the write path (BLPOP…) rather than as a read (XREAD BLOCK).
+    is_write: bool,
+}
+
+/// How often a blocked client checks that this node still leads its group.
+const BLOCKED_LEADER_POLL: Duration = Duration::from_millis(100);
+
+/// Waits for a blocked command's keys and runs it again until it is served, its timeout
+/// passes (a null reply), CLIENT UNBLOCK ends it, this node stops leading (`-UNBLOCKED`), or
+/// the client goes away (CLIENT KILL, EOF). See [`crate::blocking`] for the protocol.
+///
+/// # Cancel safety
+/// Not cancelled by the caller; everything it selects between is cancel safe. An attempt in
+/// flight is always awaited, so an element it popped is always delivered.
+async fn serve_blocked<'s>(
+    server: &'s ServerState,
+    session: &mut Session,
+    stream: &TcpStream,
+    mut call: BlockedCall,
+    waiter: Option<Waiter<'s>>,
+) -> Result<Frame, End> {
+    let deadline = (call.block.timeout_ms > 0)
+        .then(|| tokio::time::Instant::now() + Duration::from_millis(call.block.timeout_ms));
+    // A read registers now and looks again at once: a push may have landed in between.
+    let mut attempt_now = waiter.is_none();
+    let waiter = waiter.unwrap_or_else(|| {
+        server
+            .shard
+            .waiters
+            .register(session.client.id, call.db, &call.block.keys)
+    });
+    if let Some(retry) = call.block.retry.take() {
+        call.argv = retry;
+    }
+    let mut watch_socket = true;
+    let mut probe = [0u8; 1];
+    let client = session.client.clone();
+    let finish = |reply: Frame| {
+        call.command
+            .record(call.started.elapsed().as_micros() as u64, reply.is_error());
+        Ok(reply)
+    };
+    loop {
+        if !attempt_now && !waiter.signaled() {
+            waiter.set_sleeping(true);
+            client.blocked.store(true, Ordering::Relaxed);
+            let timed_out = tokio::select! {
+                biased;
+                _ = client.cancel.cancelled() => return Err(End::Killed),
+                peeked = stream.peek(&mut probe), if watch_socket => match peeked {
+                    Ok(0) => return Err(End::Eof),
+                    Err(_) => return Err(End::Io),
+                    // Requests wait behind the blocked one: stop watching (peek keeps firing).
+                    Ok(_) => { watch_socket = false; false }
+                },
+                _ = waiter.notified() => false,
+                _ = sleep_until(deadline) => true,
+                _ = tokio::time::sleep(BLOCKED_LEADER_POLL) => false,
+            };
+            waiter.set_sleeping(false);
+            client.blocked.store(false, Ordering::Relaxed);
+            match waiter.take_unblock() {
+                Some(Unblock::Timeout) => return finish(Frame::NullArray),
+                Some(Unblock::Error) => return finish(Frame::error(error::UNBLOCKED_BY_CLIENT)),
+                None => {}
+            }
+            if timed_out {
+                return finish(Frame::NullArray);
+            }
+            if !server.replica().group.status().is_leader() {
+                return finish(Frame::error(error::UNBLOCKED_ROLE_CHANGED));
+            }
+            if !waiter.signaled() {
+                continue;
+            }
+        }
+        attempt_now = false;
+        waiter.begin_attempt();
+        match attempt(server, session, &call).await {
+            Ok(reply) => return finish(reply),
+            Err(block) => {
+                if let Some(retry) = block.retry {
+                    call.argv = retry;
+                }
+            }
+        }
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            return finish(Frame::NullArray);
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs a blocked command once more: its reply, or what it waits for if still blocked.
+async fn attempt(
+    server: &ServerState,
+    session: &Session,
+    call: &BlockedCall,
+) -> Result<Frame, Block> {
+    let opts = session.run_options();
+    let now_ms = crate::state::unix_ms();
+    if !call.is_write {
+        let Handler::Read(f) = call.command.spec.handler else {
+            return Ok(Frame::error(error::OUTCOME_UNKNOWN));
+        };
+        let mut expired = Vec::new();
+        let (reply, blocked) = server
+            .shard
+            .with(|st| shard::read_locked(st, call.db, now_ms, opts, f, &call.argv, &mut expired));
+        return match blocked {
+            Some(block) => Err(block),
+            None => Ok(reply),
+        };
+    }
+    let replica = server.replica();
+    let entry = shard::LogEntry {
+        index: 0,
+        db: call.db,
+        now_ms,
+        op: shard::Op::Command(call.argv.clone()),
+    };
+    let data = entry::encode(opts.max_string, &opts.limits, std::slice::from_ref(&entry));
+    match replica.group.propose(data).await {
+        Ok(Ok(mut replies)) => match replies.blocked.take() {
+            Some((_, block)) => Err(block),
+            None => Ok(replies
+                .frames
+                .pop()
+                .unwrap_or_else(|| Frame::error(error::OUTCOME_UNKNOWN))),
+        },
+        Ok(Err(e)) => {
+            let slot = call
+                .command
+                .spec
+                .first_key(&call.argv)
+                .map_or(0, |k| redraft_protocol::slot::key_hash_slot(k));
+            Ok(replica.propose_error(&e, slot))
+        }
+        Err(_) => Ok(Frame::error(error::SHUTTING_DOWN)),
     }
 }
 

@@ -13,7 +13,8 @@
 //!    connection.
 //!
 //! Order across a pipeline is kept by deferral: while writes are queued, any other request is
-//! handed back ([`Dispatched::Deferred`]) until their proposal has been answered.
+//! handed back ([`Dispatched::Deferred`]) until their proposal has been answered. A blocking
+//! write (BLPOP…) ends the batch: what follows it waits until it returns, as in Redis.
 
 use bytes::Bytes;
 use redraft_protocol::slot::key_hash_slot;
@@ -21,6 +22,7 @@ use redraft_protocol::Frame;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use crate::cmd::ctx::Block;
 use crate::cmd::{self, flags, Command, Handler};
 use crate::error;
 use crate::replica::Replica;
@@ -67,6 +69,9 @@ pub enum Dispatched {
     Queued,
     /// Not executed yet: the connection must first do what [`Wait`] says, then dispatch it again.
     Deferred(Vec<Bytes>, Wait),
+    /// A blocking read (XREAD BLOCK) found nothing: the connection waits as the block says,
+    /// then runs the command again.
+    Blocked(Vec<Bytes>, Block),
 }
 
 /// What a deferred request waits for.
@@ -89,6 +94,9 @@ pub struct WriteQueue {
     pub slot: u16,
     /// Keys reads found expired, by database; the leader proposes their deletion.
     pub expired: Vec<(usize, Bytes)>,
+    /// The last queued write is a blocking command (BLPOP…): nothing may join it, because
+    /// a client blocked in it runs nothing else until it returns.
+    pub blocking: bool,
 }
 
 impl WriteQueue {
@@ -154,7 +162,7 @@ impl<'a> Batch<'a> {
         opts: shard::RunOptions,
         f: cmd::ReadFn,
         argv: &[Bytes],
-    ) -> Frame {
+    ) -> (Frame, Option<Block>) {
         let st = self.guard.get_or_insert_with(|| self.shard.lock());
         shard::read_locked(st, db, self.now_ms, opts, f, argv, &mut self.queue.expired)
     }
@@ -183,7 +191,8 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
     // reply included) waits for their replies, so replies keep the requests' order.
     let resolved = resolve(&argv);
     if batch.queue.has_writes()
-        && !matches!(&resolved, Ok(c) if matches!(c.spec.handler, Handler::Write(_)))
+        && (batch.queue.blocking
+            || !matches!(&resolved, Ok(c) if matches!(c.spec.handler, Handler::Write(_))))
     {
         return Dispatched::Deferred(argv, Wait::Writes);
     }
@@ -241,9 +250,16 @@ pub fn dispatch(session: &mut Session, batch: &mut Batch<'_>, argv: Vec<Bytes>) 
                 op: Op::Command(argv),
             });
             batch.queue.commands.push((c, started));
+            batch.queue.blocking = c.spec.flags & flags::BLOCKING != 0;
             return Dispatched::Queued;
         }
-        Handler::Read(f) => batch.read(session.db, session.run_options(), f, &argv),
+        Handler::Read(f) => match batch.read(session.db, session.run_options(), f, &argv) {
+            (_, Some(block)) => {
+                batch.release();
+                return Dispatched::Blocked(argv, block);
+            }
+            (reply, None) => reply,
+        },
         Handler::Session(f) => {
             batch.release();
             // CLIENT LIST/INFO show the command being run; keyspace commands publish per batch.

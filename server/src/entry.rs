@@ -205,7 +205,10 @@ mod tests {
     fn rejects_foreign_bytes() {
         assert!(decode(1, Bytes::new()).is_none());
         assert!(decode(1, Bytes::from_static(&[3; 13])).is_none());
-        assert!(decode(1, Bytes::from_static(&[2; 13])).is_none(), "v2 without its limits");
+        assert!(
+            decode(1, Bytes::from_static(&[2; 13])).is_none(),
+            "v2 without its limits"
+        );
         let mut ok = encode(1, &Limits::default(), &[]).to_vec();
         ok.push(0);
         assert!(decode(1, Bytes::from(ok)).is_none(), "trailing bytes");

@@ -201,3 +201,63 @@ pub const FORGET_MY_MASTER: &str = "ERR Can't forget my master!";
 pub fn unknown_node(name: &[u8]) -> String {
     format!("ERR Unknown node {}", String::from_utf8_lossy(name))
 }
+
+// Hashes, lists and sets
+
+/// HINCRBY on a field that does not hold an integer.
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+/// HINCRBYFLOAT on a field that does not hold a float.
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+/// HRANDFIELD/SRANDMEMBER/ZRANDMEMBER with a count whose negation overflows.
+pub const COUNT_OUT_OF_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+/// LPOP/RPOP with a negative count.
+pub const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// LSET beyond the list.
+pub const INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
+/// LPOS RANK 0.
+pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+/// LPOS COUNT < 0.
+pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+/// LPOS MAXLEN < 0.
+pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
+/// LMPOP/ZMPOP numkeys ≤ 0.
+pub const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
+/// LMPOP/ZMPOP COUNT ≤ 0.
+pub const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
+/// A blocking command's timeout that is not a number.
+pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+/// SINTERCARD/ZINTERCARD with numkeys beyond the arguments.
+pub const NUMKEYS_MORE_THAN_ARGS: &str = "ERR Number of keys can't be greater than number of args";
+/// SINTERCARD/ZINTERCARD LIMIT < 0 (or not a number: Redis words both alike).
+pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+
+// Bitmaps and HyperLogLog
+
+/// SETBIT/GETBIT/BITFIELD offset that is not a non-negative integer within proto-max-bulk-len.
+pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+/// SETBIT value other than 0 or 1.
+pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
+/// BITPOS bit argument other than 0 or 1.
+pub const BITPOS_BIT: &str = "ERR The bit argument must be 1 or 0.";
+/// BITOP NOT with more than one source key.
+pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single source key.";
+/// BITFIELD type that is not i1..i64 or u1..u63.
+pub const BITFIELD_TYPE: &str =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+/// BITFIELD OVERFLOW with a mode other than WRAP, SAT, FAIL.
+pub const BITFIELD_OVERFLOW: &str = "ERR Invalid OVERFLOW type specified";
+/// BITFIELD_RO with SET or INCRBY.
+pub const BITFIELD_RO_GET_ONLY: &str = "ERR BITFIELD_RO only supports the GET subcommand";
+/// A string that is not a HyperLogLog given to a PF command.
+pub const HLL_WRONGTYPE: &str = "WRONGTYPE Key is not a valid HyperLogLog string value.";
+/// A HyperLogLog whose sparse registers do not add up.
+pub const HLL_CORRUPT: &str = "INVALIDOBJ Corrupted HLL object detected";
+/// PFDEBUG on a missing key.
+pub const PFDEBUG_NO_KEY: &str = "ERR The specified key does not exist";
+/// PFDEBUG DECODE on a dense HyperLogLog.
+pub const HLL_NOT_SPARSE: &str = "ERR HLL encoding is not sparse";
+/// A blocked client released by CLIENT UNBLOCK … ERROR.
+pub const UNBLOCKED_BY_CLIENT: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+/// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
+pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";

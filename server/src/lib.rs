@@ -4,6 +4,7 @@
 //! Map (where new code goes):
 //! - [`listener`]: TCP accept loop, periodic tasks, signals (thin I/O shell).
 //! - [`conn`]: one connection: read, decode every request, dispatch, one write per batch.
+//! - [`blocking`]: blocked clients (BLPOP…) and who a write wakes, first come first served.
 //! - [`dispatch`]: the ordered checks (lookup/arity → auth → keys → routing → execute).
 //! - [`cmd`]: the static command table and one file per command family (`cmd/cluster.rs`:
 //!   ROLE, WAIT, READONLY, CLUSTER — what a replicated group shows its clients).
@@ -22,6 +23,7 @@
 //! - [`alloc`]: the counting allocator behind INFO memory.
 
 pub mod alloc;
+pub mod blocking;
 pub mod cmd;
 pub mod compact;
 pub mod config;

@@ -30,8 +30,15 @@ use crate::error;
 use crate::shard::{self, RunOptions, Shard};
 use crate::state::unix_ms;
 
-/// The reply to one proposal: one frame per command, in order.
-pub type Replies = Vec<Frame>;
+/// The reply to one proposal: one frame per command, in order, and the blocking command that
+/// found nothing to pop, if any (always the proposal's last command: see `crate::dispatch`).
+#[derive(Debug, Default)]
+pub struct Replies {
+    /// One frame per command.
+    pub frames: Vec<Frame>,
+    /// The position and wait of a command that blocked.
+    pub blocked: Option<(usize, crate::cmd::ctx::Block)>,
+}
 
 /// One member of the group as clients and peers reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -346,10 +353,12 @@ impl StateMachine for ShardMachine {
 
     fn apply(&mut self, index: u64, proposals: &[Bytes], replies: &mut Vec<Replies>) {
         let mut st = self.shard.lock();
+        // Numbers the commands of this Raft entry: with the index, the seed of their draws.
+        let mut seq = 0u64;
         for p in proposals {
             let Some(proposal) = crate::entry::decode(index, p.clone()) else {
                 tracing::error!(index, "undecodable proposal skipped");
-                replies.push(Vec::new());
+                replies.push(Replies::default());
                 continue;
             };
             let opts = RunOptions {
@@ -357,12 +366,23 @@ impl StateMachine for ShardMachine {
                 max_string: proposal.max_string,
                 limits: proposal.limits,
             };
-            let mut frames = Vec::with_capacity(proposal.entries.len());
+            let mut out = Replies {
+                frames: Vec::with_capacity(proposal.entries.len()),
+                blocked: None,
+            };
             for chunk in proposal.entries.chunks(WARM_AHEAD) {
                 warm(&st, chunk);
-                frames.extend(chunk.iter().map(|e| shard::apply(&mut st, e, opts, None)));
+                for e in chunk {
+                    let (frame, blocked) = shard::apply(&mut st, e, seq, opts, None);
+                    seq += 1;
+                    if let Some(b) = blocked {
+                        out.blocked = Some((out.frames.len(), b));
+                    }
+                    out.frames.push(frame);
+                    shard::signal_waiters(&self.shard, &st, e);
+                }
             }
-            replies.push(frames);
+            replies.push(out);
         }
         st.applied = index;
     }
@@ -477,12 +497,7 @@ impl Replica {
     /// On the leader, proposes deleting expired keys, one entry per database, at `now_ms` (only
     /// the leader expires keys, so replicas stay identical). Fire and forget: a key still
     /// expired is met again by the next read or expiry cycle.
-    pub fn propose_expiry(
-        &self,
-        now_ms: u64,
-        opts: &RunOptions,
-        keys: Vec<(usize, Vec<Bytes>)>,
-    ) {
+    pub fn propose_expiry(&self, now_ms: u64, opts: &RunOptions, keys: Vec<(usize, Vec<Bytes>)>) {
         if keys.is_empty() || !self.group.status().is_leader() {
             return;
         }
@@ -495,8 +510,11 @@ impl Replica {
                 op: shard::Op::Expire(keys),
             })
             .collect();
-        self.group
-            .propose_detached(crate::entry::encode(opts.max_string, &opts.limits, &entries));
+        self.group.propose_detached(crate::entry::encode(
+            opts.max_string,
+            &opts.limits,
+            &entries,
+        ));
     }
 
     /// The reply for a proposal that did not succeed.

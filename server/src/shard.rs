@@ -16,7 +16,7 @@ use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
 use redraft_protocol::Frame;
 
-use crate::cmd::ctx::Mode;
+use crate::cmd::ctx::{Block, Mode};
 use crate::cmd::{self, Ctx, Handler};
 use crate::keyspace::Keyspace;
 
@@ -76,6 +76,8 @@ impl ShardState {
 /// One shard: a keyspace and its write path.
 pub struct Shard {
     state: Mutex<ShardState>,
+    /// Clients blocked on this shard's keys.
+    pub waiters: crate::blocking::Waiters,
 }
 
 /// Options that shape how handlers run (from config and the session).
@@ -108,6 +110,7 @@ impl Shard {
                 applied: 0,
                 stats: KeyspaceStats::default(),
             }),
+            waiters: crate::blocking::Waiters::default(),
         }
     }
 
@@ -124,6 +127,7 @@ impl Shard {
 
 /// Runs a read handler on database `db` of a locked shard. Expired keys it met are added to
 /// `expired`: the leader proposes their deletion (only the leader deletes, so replicas agree).
+/// The second value is set when the command blocked (XREAD BLOCK with nothing to read).
 pub fn read_locked(
     st: &mut ShardState,
     db: usize,
@@ -132,13 +136,14 @@ pub fn read_locked(
     f: cmd::ReadFn,
     argv: &[Bytes],
     expired: &mut Vec<(usize, Bytes)>,
-) -> Frame {
+) -> (Frame, Option<Block>) {
     let mut ctx = Ctx::with_options(&mut st.keyspace, db, now_ms, Mode::Read, opts);
     let reply = f(&mut ctx, argv);
     let (h, m) = (ctx.hits, ctx.misses);
     expired.append(&mut ctx.expired);
+    let blocked = ctx.blocked.take();
     st.absorb(h, m, 0);
-    reply
+    (reply, blocked)
 }
 
 /// Groups `(db, key)` pairs by database, for one expiry entry per database.
@@ -155,15 +160,20 @@ pub fn group_by_db(keys: Vec<(usize, Bytes)>) -> Vec<(usize, Vec<Bytes>)> {
 
 /// THE apply function: every replica changes its keyspace only through here, in log order.
 /// `resolved` is the command's write handler if the caller already has it; otherwise (replaying
-/// a log) it is looked up from argv[0].
+/// a log) it is looked up from argv[0]. `seq` numbers the entry within its Raft entry: with the
+/// index it seeds the command's random draws, the same on every replica.
+///
+/// Returns the reply and, when a blocking command found nothing to pop, what it waits for.
 pub fn apply(
     st: &mut ShardState,
     entry: &LogEntry,
+    seq: u64,
     opts: RunOptions,
     resolved: Option<cmd::WriteFn>,
-) -> Frame {
+) -> (Frame, Option<Block>) {
     st.applied = entry.index;
     let mut ctx = Ctx::with_options(&mut st.keyspace, entry.db, entry.now_ms, Mode::Apply, opts);
+    ctx.seed = entry.index.wrapping_mul(0x0100_0000_01b3) ^ seq.wrapping_mul(0x9e37_79b9);
     let reply = match &entry.op {
         Op::Command(argv) => match resolved.or_else(|| resolve_write(argv)) {
             Some(f) => f(&mut ctx, argv),
@@ -178,11 +188,38 @@ pub fn apply(
         }
     };
     let (h, m, e) = (ctx.hits, ctx.misses, ctx.expired_deleted);
+    let blocked = ctx.blocked.take();
     st.absorb(h, m, e);
-    if !reply.is_error() {
+    if !reply.is_error() && blocked.is_none() {
         st.stats.dirty += 1;
     }
-    reply
+    (reply, blocked)
+}
+
+/// After applying `entry`: wakes the first waiter of each key it named that now exists (a
+/// push, a store, a rename…). Keys it emptied or deleted wake nobody.
+pub fn signal_waiters(shard: &Shard, st: &ShardState, entry: &LogEntry) {
+    if shard.waiters.is_empty() {
+        return;
+    }
+    let Op::Command(argv) = &entry.op else {
+        return;
+    };
+    let Some(c) = cmd::table().get(&argv[0]) else {
+        return;
+    };
+    let Some(db) = st.keyspace.dbs().nth(entry.db) else {
+        return;
+    };
+    for i in c.spec.key_positions(argv) {
+        let key = &argv[i];
+        if db
+            .find(key)
+            .is_some_and(|slot| !db.is_expired(slot, entry.now_ms))
+        {
+            shard.waiters.signal(entry.db, key);
+        }
+    }
 }
 
 fn resolve_write(argv: &[Bytes]) -> Option<cmd::WriteFn> {

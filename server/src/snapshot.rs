@@ -1254,7 +1254,7 @@ mod tests {
                 forged(&[1, 0, 1, 0, 0, 0, 3]),
                 21,
                 K::LengthOutOfBounds {
-                    what: "string value",
+                    what: "value",
                     len: 3,
                     available: 0,
                 },

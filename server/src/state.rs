@@ -145,6 +145,8 @@ pub struct ClientHandle {
     pub no_evict: AtomicBool,
     /// See `no_evict`.
     pub no_touch: AtomicBool,
+    /// Asleep in a blocking command (CLIENT LIST flag `b`).
+    pub blocked: AtomicBool,
     /// Cancelled by CLIENT KILL or shutdown.
     pub cancel: CancellationToken,
 }
@@ -161,6 +163,9 @@ impl ClientHandle {
         let name = self.name.lock().clone().unwrap_or_default();
         let (lib_name, lib_ver) = self.lib.lock().clone();
         let mut flags = String::new();
+        if self.blocked.load(Ordering::Relaxed) {
+            flags.push('b');
+        }
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');
         }
@@ -228,6 +233,7 @@ impl Clients {
             authenticated: AtomicBool::new(false),
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
+            blocked: AtomicBool::new(false),
             cancel: parent.child_token(),
         });
         self.map.lock().insert(id, handle.clone());

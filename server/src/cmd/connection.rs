@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::flags::*;
 use super::parse::{is, parse_i64};
 use super::{spec, CommandSpec, Handler, KeySpec};
+use crate::blocking::Unblock;
 use crate::error;
 use crate::session::{Action, ReplyMode, Session};
 use crate::state::unix_ms;
@@ -74,6 +75,13 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         client_no_evict,
     ),
     session("no-touch", 3, CLIENT_FLAGS, CONN_SLOW, client_no_touch),
+    session(
+        "unblock",
+        -3,
+        ADMIN | CLIENT_FLAGS,
+        CLIENT_ADMIN,
+        client_unblock,
+    ),
     session("reply", 3, CLIENT_FLAGS, CONN_SLOW, client_reply),
     session(
         "pause",
@@ -452,6 +460,23 @@ fn set_on_off(flag: &AtomicBool, arg: &[u8]) -> Frame {
 
 fn client_no_evict(s: &mut Session, argv: &[Bytes]) -> Frame {
     set_on_off(&s.client.no_evict, &argv[2])
+}
+
+fn client_unblock(s: &mut Session, argv: &[Bytes]) -> Frame {
+    let Some(id) = super::parse::parse_i64(&argv[2]) else {
+        return Frame::error(error::NOT_INTEGER);
+    };
+    let how = match argv.get(3) {
+        None => Unblock::Timeout,
+        Some(w) if is(w, "timeout") => Unblock::Timeout,
+        Some(w) if is(w, "error") => Unblock::Error,
+        Some(_) => return Frame::error(error::UNBLOCK_REASON),
+    };
+    if argv.len() > 4 {
+        return Frame::error(error::SYNTAX);
+    }
+    let done = u64::try_from(id).is_ok_and(|id| s.server.shard.waiters.unblock(id, how));
+    Frame::Integer(done as i64)
 }
 
 fn client_no_touch(s: &mut Session, argv: &[Bytes]) -> Frame {

@@ -153,7 +153,9 @@ impl<'a> Ctx<'a> {
     ) -> Result<Option<&mut T>, Frame> {
         match self.lookup(key) {
             None => Ok(None),
-            Some(v) => pick(v).map(Some).ok_or_else(|| Frame::error(error::WRONGTYPE)),
+            Some(v) => pick(v)
+                .map(Some)
+                .ok_or_else(|| Frame::error(error::WRONGTYPE)),
         }
     }
 

@@ -554,11 +554,20 @@ fn keys(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 
 /// SCAN's arguments.
 #[derive(Debug, PartialEq)]
-struct ScanOptions {
-    cursor: u64,
-    count: usize,
-    pattern: Option<Bytes>,
+pub(crate) struct ScanOptions {
+    pub(crate) cursor: u64,
+    pub(crate) count: usize,
+    pub(crate) pattern: Option<Bytes>,
     type_name: Option<Bytes>,
+}
+
+impl ScanOptions {
+    /// True if `item` passes MATCH.
+    pub(crate) fn matches(&self, item: &[u8]) -> bool {
+        self.pattern
+            .as_ref()
+            .is_none_or(|p| glob::matches(p, item, false))
+    }
 }
 
 /// Parses a cursor like C's `strtoul(s, &end, 10)` as Redis uses it: no leading space, optional
@@ -581,7 +590,9 @@ fn parse_cursor(s: &[u8]) -> Option<u64> {
     Some(if negative { v.wrapping_neg() } else { v })
 }
 
-fn parse_scan(argv: &[Bytes]) -> Result<ScanOptions, Frame> {
+/// Parses SCAN's arguments from `argv[1]` (the cursor) on. For HSCAN/SSCAN/ZSCAN pass the
+/// arguments after the key: they take MATCH and COUNT but not TYPE.
+pub(crate) fn parse_scan(argv: &[Bytes], allow_type: bool) -> Result<ScanOptions, Frame> {
     let cursor = parse_cursor(&argv[1]).ok_or_else(|| Frame::error(error::INVALID_CURSOR))?;
     let mut o = ScanOptions {
         cursor,
@@ -601,7 +612,7 @@ fn parse_scan(argv: &[Bytes]) -> Result<ScanOptions, Frame> {
         } else if is(&argv[i], "match") && has_value {
             let p = &argv[i + 1];
             o.pattern = (&p[..] != b"*").then(|| p.clone());
-        } else if is(&argv[i], "type") && has_value {
+        } else if allow_type && is(&argv[i], "type") && has_value {
             o.type_name = Some(argv[i + 1].clone());
         } else {
             return Err(Frame::error(error::SYNTAX));
@@ -630,7 +641,7 @@ fn scan_slots(db: &Db, cursor: u64, count: usize) -> (u64, Vec<u32>) {
 }
 
 fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    let o = match parse_scan(argv) {
+    let o = match parse_scan(argv, true) {
         Ok(o) => o,
         Err(e) => return e,
     };
@@ -1200,9 +1211,10 @@ mod tests {
 
     #[test]
     fn scan_options_parse() {
-        let o = parse_scan(&argv(&[
-            "scan", "5", "MATCH", "a*", "count", "3", "TYPE", "string",
-        ]))
+        let o = parse_scan(
+            &argv(&["scan", "5", "MATCH", "a*", "count", "3", "TYPE", "string"]),
+            true,
+        )
         .unwrap();
         assert_eq!(
             o,
@@ -1214,25 +1226,25 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_scan(&argv(&["scan", "0", "match", "*"]))
+            parse_scan(&argv(&["scan", "0", "match", "*"]), true)
                 .unwrap()
                 .pattern,
             None
         );
         assert_eq!(
-            err_text(parse_scan(&argv(&["scan", "x"])).unwrap_err()),
+            err_text(parse_scan(&argv(&["scan", "x"]), true).unwrap_err()),
             error::INVALID_CURSOR
         );
         assert_eq!(
-            err_text(parse_scan(&argv(&["scan", "0", "count", "0"])).unwrap_err()),
+            err_text(parse_scan(&argv(&["scan", "0", "count", "0"]), true).unwrap_err()),
             error::SYNTAX
         );
         assert_eq!(
-            err_text(parse_scan(&argv(&["scan", "0", "count", "x"])).unwrap_err()),
+            err_text(parse_scan(&argv(&["scan", "0", "count", "x"]), true).unwrap_err()),
             error::NOT_INTEGER
         );
         assert_eq!(
-            err_text(parse_scan(&argv(&["scan", "0", "match"])).unwrap_err()),
+            err_text(parse_scan(&argv(&["scan", "0", "match"]), true).unwrap_err()),
             error::SYNTAX
         );
     }

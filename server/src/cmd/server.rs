@@ -300,6 +300,8 @@ pub struct InfoSnapshot {
     pub config_file: String,
     /// Connected clients.
     pub connected_clients: usize,
+    /// Clients asleep in a blocking command.
+    pub blocked_clients: usize,
     /// `maxclients`.
     pub maxclients: i64,
     /// Largest query buffer among clients.
@@ -437,7 +439,7 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
             ("maxclients", s.maxclients.to_string()),
             ("client_recent_max_input_buffer", s.max_input_buffer.to_string()),
             ("client_recent_max_output_buffer", s.max_output_buffer.to_string()),
-            ("blocked_clients", "0".into()),
+            ("blocked_clients", s.blocked_clients.to_string()),
             ("tracking_clients", "0".into()),
             ("clients_in_timeout_table", "0".into()),
         ]),
@@ -656,6 +658,7 @@ pub fn gather(server: &ServerState, sections: Sections) -> InfoSnapshot {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         connected_clients: server.clients.count(),
+        blocked_clients: server.shard.waiters.blocked_clients(),
         maxclients,
         maxmemory,
         maxmemory_policy,

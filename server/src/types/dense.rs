@@ -110,9 +110,8 @@ impl<T: Keyed> Dense<T> {
         let pos = self.items.len() as u32;
         self.items.push(item);
         let (items, hasher) = (&self.items, &self.hasher);
-        self.index.insert_unique(hash, pos, |&i| {
-            hasher.hash_one(items[i as usize].key())
-        });
+        self.index
+            .insert_unique(hash, pos, |&i| hasher.hash_one(items[i as usize].key()));
         pos as usize
     }
 
@@ -153,6 +152,24 @@ impl<T: Keyed> Dense<T> {
     }
 }
 
+/// One step of HSCAN/SSCAN/ZSCAN over a [`Dense`] of `len` items: the positions to return and
+/// the next cursor (0 when done).
+///
+/// Positions are walked from the top down: cursor 0 starts at `len`, cursor `c` means
+/// "positions below `c` are left". A removal swaps the last item into the hole, so an item only
+/// ever moves down from the top (already visited) or within the unvisited range — never from
+/// the unvisited range into the visited one. Every item present for the whole scan is returned
+/// (some perhaps twice), which is SCAN's guarantee.
+pub fn scan_step(len: usize, cursor: u64, count: usize) -> (u64, std::ops::Range<usize>) {
+    let top = if cursor == 0 {
+        len
+    } else {
+        usize::try_from(cursor).unwrap_or(usize::MAX).min(len)
+    };
+    let bottom = top.saturating_sub(count.max(1));
+    (bottom as u64, bottom..top)
+}
+
 impl<T: PartialEq> PartialEq for Dense<T> {
     fn eq(&self, other: &Self) -> bool {
         self.items == other.items
@@ -185,6 +202,36 @@ mod tests {
         assert_eq!(order, vec![&b"a"[..], b"d", b"c"]);
         assert_eq!(d.position(b"d"), Some(1));
         assert_eq!(d.position(b"b"), None);
+    }
+
+    #[test]
+    fn scan_returns_every_item_present_throughout() {
+        let mut d: Dense<CompactBytes> = Dense::with_capacity(0);
+        for i in 0..100 {
+            d.push_new(cb(&format!("m{i}")));
+        }
+        let (mut cursor, mut seen) = (0u64, std::collections::HashSet::new());
+        let mut round = 0;
+        loop {
+            let (next, range) = scan_step(d.len(), cursor, 7);
+            for i in range {
+                seen.insert(d.at(i).unwrap().clone());
+            }
+            // Churn between calls: remove low items (swaps the top in), add new ones.
+            d.remove(format!("m{}", round * 3).as_bytes());
+            d.push_new(cb(&format!("new{round}")));
+            round += 1;
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        for i in 0..100 {
+            let removed = i % 3 == 0 && i / 3 < round;
+            if !removed {
+                assert!(seen.contains(&cb(&format!("m{i}"))), "m{i} missed");
+            }
+        }
     }
 
     proptest::proptest! {

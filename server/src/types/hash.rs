@@ -83,7 +83,7 @@ impl Hash {
     }
 
     /// Converts to the table encoding.
-    fn to_table(&mut self) {
+    fn convert_to_table(&mut self) {
         if let Hash::Listpack(lp) = self {
             let mut t = Dense::with_capacity(lp.len() / 2 + 1);
             let mut it = lp.iter();
@@ -99,7 +99,7 @@ impl Hash {
         if let Hash::Listpack(_) = self {
             let max = limits.hash_max_listpack_value as usize;
             if field.len() > max || value.len() > max {
-                self.to_table();
+                self.convert_to_table();
             }
         }
         let created = match self {
@@ -126,7 +126,7 @@ impl Hash {
             },
         };
         if self.len() > limits.hash_max_listpack_entries as usize {
-            self.to_table();
+            self.convert_to_table();
         }
         created
     }

@@ -41,7 +41,11 @@ impl List {
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         self.items.capacity() * std::mem::size_of::<CompactBytes>()
-            + self.items.iter().map(CompactBytes::heap_size).sum::<usize>()
+            + self
+                .items
+                .iter()
+                .map(CompactBytes::heap_size)
+                .sum::<usize>()
     }
 
     /// Adds `item` at `end`.

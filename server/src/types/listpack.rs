@@ -178,7 +178,13 @@ mod tests {
         lp.insert(offs[1], &[b"x", b"yz"]);
         assert_eq!(
             items(&lp),
-            vec![b"a".to_vec(), b"x".to_vec(), b"yz".to_vec(), vec![7; 200], vec![]]
+            vec![
+                b"a".to_vec(),
+                b"x".to_vec(),
+                b"yz".to_vec(),
+                vec![7; 200],
+                vec![]
+            ]
         );
         lp.replace(2, b"long replacement");
         assert_eq!(items(&lp)[1], b"long replacement".to_vec());

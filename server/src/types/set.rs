@@ -89,7 +89,7 @@ impl Set {
         }
     }
 
-    fn to_table(&mut self) {
+    fn convert_to_table(&mut self) {
         if let Set::Intset(v) = self {
             let mut t = Dense::with_capacity(v.len() + 1);
             for i in v.iter() {
@@ -109,13 +109,13 @@ impl Set {
                         Err(at) => {
                             v.insert(at, i);
                             if v.len() > limits.set_max_intset_entries as usize {
-                                self.to_table();
+                                self.convert_to_table();
                             }
                             true
                         }
                     };
                 }
-                None => self.to_table(),
+                None => self.convert_to_table(),
             }
         }
         match self {
@@ -169,7 +169,9 @@ impl Set {
                 Some(t.items().iter().map(|m| Member::Bytes(m.as_slice()))),
             ),
         };
-        ints.into_iter().flatten().chain(table.into_iter().flatten())
+        ints.into_iter()
+            .flatten()
+            .chain(table.into_iter().flatten())
     }
 }
 
