@@ -230,7 +230,7 @@ pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range"
 /// SINTERCARD/ZINTERCARD with numkeys beyond the arguments.
 pub const NUMKEYS_MORE_THAN_ARGS: &str = "ERR Number of keys can't be greater than number of args";
 /// SINTERCARD/ZINTERCARD LIMIT < 0 (or not a number: Redis words both alike).
-pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+pub const INTERCARD_LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
 
 // Bitmaps and HyperLogLog
 
@@ -261,3 +261,145 @@ pub const HLL_NOT_SPARSE: &str = "ERR HLL encoding is not sparse";
 pub const UNBLOCKED_BY_CLIENT: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 /// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
 pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+
+// DUMP, RESTORE and SORT
+
+/// RESTORE of a payload with a wrong version or checksum.
+pub const DUMP_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
+/// RESTORE of a payload whose checksum holds but whose value does not decode.
+pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";
+/// RESTORE onto an existing key without REPLACE.
+pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
+/// RESTORE with a negative TTL.
+pub const INVALID_TTL: &str = "ERR Invalid TTL value, must be >= 0";
+/// RESTORE with a negative IDLETIME.
+pub const INVALID_IDLETIME: &str = "ERR Invalid IDLETIME value, must be >= 0";
+/// RESTORE with FREQ outside 0..=255.
+pub const INVALID_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+/// SORT (numeric) of an element or BY value that is not a number.
+pub const SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
+
+// Streams
+
+/// A stream ID argument that does not parse.
+pub const INVALID_STREAM_ID: &str = "ERR Invalid stream ID specified as stream command argument";
+/// XADD with the ID 0-0.
+pub const XADD_ID_ZERO: &str = "ERR The ID specified in XADD must be greater than 0-0";
+/// XADD with an ID not above the stream's last ID.
+pub const XADD_ID_TOO_SMALL: &str =
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+/// XADD `ms-*` whose sequence would overflow (Redis's text for this case).
+pub const XADD_TOO_LARGE: &str = "ERR Elements are too large to be stored";
+/// XADD to a stream whose last ID is the maximum.
+pub const STREAM_EXHAUSTED: &str =
+    "ERR The stream has exhausted the last possible ID, unable to add more items";
+/// Both MAXLEN and MINID.
+pub const TRIM_STRATEGY_TWICE: &str =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+/// A negative MAXLEN.
+pub const MAXLEN_NEGATIVE: &str = "ERR The MAXLEN argument must be >= 0.";
+/// A negative LIMIT.
+pub const LIMIT_NEGATIVE: &str = "ERR The LIMIT argument must be >= 0.";
+/// LIMIT without MAXLEN or MINID.
+pub const LIMIT_WITHOUT_STRATEGY: &str =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+/// LIMIT with exact trimming.
+pub const LIMIT_WITHOUT_APPROX: &str =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+/// XTRIM without MAXLEN or MINID.
+pub const XTRIM_NO_STRATEGY: &str =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+/// An exclusive range start that cannot be incremented.
+pub const INVALID_START_ID: &str = "ERR invalid start ID for the interval";
+/// An exclusive range end that cannot be decremented.
+pub const INVALID_END_ID: &str = "ERR invalid end ID for the interval";
+/// XREAD/XREADGROUP with an odd number of STREAMS arguments (Redis 7.0 names XREAD for both).
+pub const XREAD_UNBALANCED: &str =
+    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+/// XREAD with GROUP.
+pub const XREAD_GROUP_OPTION: &str =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+/// XREAD with NOACK.
+pub const XREAD_NOACK_OPTION: &str =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+/// XREADGROUP without GROUP.
+pub const XREADGROUP_NO_GROUP: &str = "ERR Missing GROUP option for XREADGROUP";
+/// XREADGROUP with the `$` ID.
+pub const XREADGROUP_DOLLAR: &str = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
+/// XREAD with the `>` ID.
+pub const XREAD_GT_ID: &str = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+/// XGROUP on a missing key (without CREATE … MKSTREAM).
+pub const XGROUP_NO_KEY: &str = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.";
+/// XGROUP CREATE of an existing group.
+pub const BUSYGROUP: &str = "BUSYGROUP Consumer Group name already exists";
+/// ENTRIESREAD below -1.
+pub const ENTRIESREAD_INVALID: &str = "ERR value for ENTRIESREAD must be positive or -1";
+/// XCLAIM with a bad min-idle-time.
+pub const XCLAIM_MIN_IDLE: &str = "ERR Invalid min-idle-time argument for XCLAIM";
+/// XCLAIM with a bad IDLE.
+pub const XCLAIM_IDLE: &str = "ERR Invalid IDLE option argument for XCLAIM";
+/// XCLAIM with a bad TIME.
+pub const XCLAIM_TIME: &str = "ERR Invalid TIME option argument for XCLAIM";
+/// XCLAIM with a bad RETRYCOUNT.
+pub const XCLAIM_RETRYCOUNT: &str = "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+/// XAUTOCLAIM with a bad min-idle-time.
+pub const XAUTOCLAIM_MIN_IDLE: &str = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+/// XAUTOCLAIM with a COUNT out of range.
+pub const XAUTOCLAIM_COUNT: &str = "ERR COUNT must be > 0";
+/// XSETID with a negative ENTRIESADDED.
+pub const XSETID_ENTRIES_ADDED_NEGATIVE: &str = "ERR entries_added must be positive";
+/// XSETID with MAXDELETEDID above the ID.
+pub const XSETID_BELOW_MAX_DELETED: &str =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+/// XSETID below the last entry.
+pub const XSETID_BELOW_TOP: &str =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+/// XSETID with ENTRIESADDED below the length.
+pub const XSETID_ENTRIES_ADDED_SMALL: &str =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+
+/// Redis's `%s` of a key or name in an error: the bytes up to the first NUL, CR and LF as
+/// spaces.
+fn error_name(out: &mut Vec<u8>, name: &[u8]) {
+    let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
+    out.extend(
+        name[..end]
+            .iter()
+            .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+    );
+}
+
+/// `-NOGROUP` for XPENDING, XCLAIM, XAUTOCLAIM.
+pub fn nogroup(key: &[u8], group: &[u8]) -> Vec<u8> {
+    let mut out = b"NOGROUP No such key '".to_vec();
+    error_name(&mut out, key);
+    out.extend_from_slice(b"' or consumer group '");
+    error_name(&mut out, group);
+    out.push(b'\'');
+    out
+}
+
+/// `-NOGROUP` for XREADGROUP.
+pub fn nogroup_xreadgroup(key: &[u8], group: &[u8]) -> Vec<u8> {
+    let mut out = nogroup(key, group);
+    out.extend_from_slice(b" in XREADGROUP with GROUP option");
+    out
+}
+
+/// `-NOGROUP` for XGROUP and XINFO.
+pub fn nogroup_for_key(group: &[u8], key: &[u8]) -> Vec<u8> {
+    let mut out = b"NOGROUP No such consumer group '".to_vec();
+    error_name(&mut out, group);
+    out.extend_from_slice(b"' for key name '");
+    error_name(&mut out, key);
+    out.push(b'\'');
+    out
+}
+
+/// XCLAIM with an option it does not know.
+pub fn xclaim_unknown_option(opt: &[u8]) -> Vec<u8> {
+    let mut out = b"ERR Unrecognized XCLAIM option '".to_vec();
+    error_name(&mut out, opt);
+    out.push(b'\'');
+    out
+}

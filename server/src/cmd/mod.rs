@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod command;
 pub mod connection;
 pub mod ctx;
+pub mod dump;
 pub mod geo;
 pub mod hashes;
 pub mod hll;
@@ -22,6 +23,7 @@ pub mod lists;
 pub mod parse;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod zsets;
@@ -260,6 +262,8 @@ pub struct Command {
 pub const FAMILIES: &[&[CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
+    dump::COMMANDS,
+    sort::COMMANDS,
     hashes::COMMANDS,
     lists::COMMANDS,
     sets::COMMANDS,

@@ -486,7 +486,7 @@ pub(crate) fn parse_intercard(args: &[Bytes]) -> Result<(Vec<Bytes>, usize), Fra
         if is(word, "limit") && rest.len() >= 2 {
             limit = match parse_i64(&rest[1]) {
                 Some(n) if n >= 0 => n as usize,
-                _ => return Err(Frame::error(error::LIMIT_NEGATIVE)),
+                _ => return Err(Frame::error(error::INTERCARD_LIMIT_NEGATIVE)),
             };
             rest = &rest[2..];
         } else {
