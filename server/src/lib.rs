@@ -15,6 +15,7 @@
 //! - [`snapshot`]: the keyspace as snapshot bytes (the group's RDB) and its digest.
 //! - [`keyspace`], [`value`], [`compact`]: the keyspace and what it stores.
 //! - [`types`]: the collection types (hash, list, set, sorted set, stream) as plain data.
+//! - [`lazyfree`]: big collections freed on a background thread.
 //! - [`expiry`]: active expiry sampling (pure).
 //! - [`config`]: redis.conf parsing, CONFIG GET/SET.
 //! - [`state`]: what every connection shares (config, clients, counters).
@@ -34,6 +35,7 @@ pub mod error;
 pub mod expiry;
 pub mod glob;
 pub mod keyspace;
+pub mod lazyfree;
 pub mod ldouble;
 pub mod listener;
 pub mod replica;

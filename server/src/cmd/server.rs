@@ -467,8 +467,11 @@ fn section_lines(s: &InfoSnapshot, name: &str) -> Vec<String> {
                 ("mem_aof_buffer", "0".into()),
                 ("mem_allocator", "libc".into()),
                 ("active_defrag_running", "0".into()),
-                ("lazyfree_pending_objects", "0".into()),
-                ("lazyfreed_objects", "0".into()),
+                (
+                    "lazyfree_pending_objects",
+                    crate::lazyfree::pending().to_string(),
+                ),
+                ("lazyfreed_objects", crate::lazyfree::freed().to_string()),
             ])
         }
         "persistence" => kv(&[

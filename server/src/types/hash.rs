@@ -90,6 +90,8 @@ impl Hash {
             while let (Some((_, f)), Some((_, v))) = (it.next(), it.next()) {
                 t.push_new((CompactBytes::new(f), CompactBytes::new(v)));
             }
+            // Emptied first, so dropping it is not sent to the lazyfree thread.
+            lp.clear();
             *self = Hash::Table(t);
         }
     }
@@ -264,6 +266,15 @@ impl Digest for Hash {
         }
     }
     const UNORDERED: bool = true;
+}
+
+/// Big values are freed on the lazyfree thread (`crate::lazyfree`).
+impl Drop for Hash {
+    fn drop(&mut self) {
+        if crate::lazyfree::should_defer(self.len()) {
+            crate::lazyfree::defer(std::mem::take(self));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -154,6 +154,15 @@ impl Digest for List {
     const UNORDERED: bool = false;
 }
 
+/// Big values are freed on the lazyfree thread (`crate::lazyfree`).
+impl Drop for List {
+    fn drop(&mut self) {
+        if crate::lazyfree::should_defer(self.len()) {
+            crate::lazyfree::defer(std::mem::take(self));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

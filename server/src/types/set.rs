@@ -95,6 +95,8 @@ impl Set {
             for i in v.iter() {
                 t.push_new(CompactBytes::new(itoa::Buffer::new().format(*i).as_bytes()));
             }
+            // Emptied first, so dropping it is not sent to the lazyfree thread.
+            v.clear();
             *self = Set::Table(t);
         }
     }
@@ -253,6 +255,15 @@ impl Digest for Set {
         }
     }
     const UNORDERED: bool = true;
+}
+
+/// Big values are freed on the lazyfree thread (`crate::lazyfree`).
+impl Drop for Set {
+    fn drop(&mut self) {
+        if crate::lazyfree::should_defer(self.len()) {
+            crate::lazyfree::defer(std::mem::take(self));
+        }
+    }
 }
 
 #[cfg(test)]
