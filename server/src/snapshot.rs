@@ -1555,6 +1555,115 @@ mod tests {
         ]
     }
 
+    /// A keyspace with one of each collection type, in both encodings where there are two.
+    fn collections_keyspace() -> Keyspace {
+        use crate::types::list::End;
+        use crate::types::Limits;
+        let mut ks = Keyspace::new(2);
+        let limits = Limits::default();
+        let db = ks.db_mut(0);
+        let mut small = crate::types::hash::Hash::default();
+        small.insert(b"f", b"v", &limits);
+        db.insert_new(CompactBytes::new(b"h"), Value::Hash(Box::new(small)), 0);
+        let mut big = crate::types::hash::Hash::default();
+        for i in 0..200 {
+            big.insert(format!("f{i}").as_bytes(), b"v", &limits);
+        }
+        big.remove(b"f3");
+        db.insert_new(CompactBytes::new(b"H"), Value::Hash(Box::new(big)), 0);
+        let mut list = crate::types::list::List::default();
+        list.push(End::Right, b"a");
+        list.push(End::Left, &[b'x'; 40]);
+        db.insert_new(CompactBytes::new(b"l"), Value::List(Box::new(list)), 0);
+        let mut ints = crate::types::set::Set::default();
+        ints.insert(b"7", &limits);
+        ints.insert(b"-1", &limits);
+        let slot = db.insert_new(CompactBytes::new(b"i"), Value::Set(Box::new(ints)), 0);
+        db.set_expire(slot, Some(99));
+        let mut words = crate::types::set::Set::default();
+        words.insert(b"a", &limits);
+        words.insert(b"b", &limits);
+        ks.db_mut(1)
+            .insert_new(CompactBytes::new(b"s"), Value::Set(Box::new(words)), 0);
+        ks
+    }
+
+    #[test]
+    fn collections_round_trip_with_encoding_and_order() {
+        let ks = collections_keyspace();
+        let bytes = snapshot(&ks);
+        let back = read(&bytes, 2, 0).unwrap();
+        assert_eq!(model(&back), model(&ks));
+        assert_eq!(snapshot(&back), bytes, "canonical");
+        let db = back.db(0);
+        let h = &db.entry(db.find(b"H").unwrap()).value;
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h, &ks.db(0).entry(ks.db(0).find(b"H").unwrap()).value);
+        assert_eq!(digest(&back), digest(&ks));
+        // Every cut and every flipped byte is an error, never a panic.
+        for cut in 0..bytes.len() {
+            assert!(read(&bytes[..cut], 2, 0).is_err());
+        }
+    }
+
+    #[test]
+    fn a_malformed_collection_payload_is_named() {
+        // db 0, one key "k" of type 4 (set) whose 1-byte payload is an unknown encoding.
+        let bytes = forged(&[1, 0, 1, 4, 0, 1, b'k', 1, 9]);
+        assert_eq!(err_of(&bytes, 16).kind, SnapshotErrorKind::BadCollection(4));
+    }
+
+    #[test]
+    fn set_and_hash_digests_ignore_element_order() {
+        let limits = crate::types::Limits::default();
+        let one = |members: &[&str]| {
+            let mut ks = Keyspace::new(1);
+            let mut s = crate::types::set::Set::default();
+            for m in members {
+                s.insert(m.as_bytes(), &limits);
+            }
+            ks.db_mut(0)
+                .insert_new(CompactBytes::new(b"s"), Value::Set(Box::new(s)), 0);
+            digest(&ks)
+        };
+        assert_eq!(one(&["a", "b", "c"]), one(&["c", "a", "b"]));
+        assert_ne!(one(&["a", "b", "c"]), one(&["a", "b", "d"]));
+        // An intset and a hashtable with the same members digest alike.
+        assert_eq!(one(&["1", "2"]), {
+            let mut ks = Keyspace::new(1);
+            let mut s = crate::types::set::Set::default();
+            s.insert(b"x", &limits);
+            s.remove(b"x");
+            s.insert(b"2", &limits);
+            s.insert(b"1", &limits);
+            assert_eq!(s.encoding(), "hashtable");
+            ks.db_mut(0)
+                .insert_new(CompactBytes::new(b"s"), Value::Set(Box::new(s)), 0);
+            digest(&ks)
+        });
+    }
+
+    #[test]
+    fn dump_payloads_round_trip_and_refuse_damage() {
+        let ks = collections_keyspace();
+        for (_, e) in ks.db(0).iter() {
+            let payload = dump_payload(&e.value);
+            assert_eq!(restore_payload(&payload).as_ref(), Ok(&e.value));
+            for cut in 0..payload.len() {
+                assert!(restore_payload(&payload[..cut]).is_err());
+            }
+            let mut bad = payload.clone();
+            bad[0] ^= 0x40;
+            assert_eq!(restore_payload(&bad), Err(DumpError::VersionOrChecksum));
+        }
+        // An intact checksum over a payload the codec rejects: Bad data format.
+        let mut forged = vec![TAG_SET, 9];
+        forged.extend_from_slice(&DUMP_VERSION.to_le_bytes());
+        let crc = crc32c::crc32c(&forged);
+        forged.extend_from_slice(&crc.to_le_bytes());
+        assert_eq!(restore_payload(&forged), Err(DumpError::BadData));
+    }
+
     #[test]
     fn digest_of_empty_keyspace_is_zeros() {
         assert_eq!(digest_hex(&Keyspace::new(16)), "0".repeat(40));

@@ -1,6 +1,6 @@
 //! Replicas stay identical: after a random workload of writes that read the clock (TTLs, SET EX,
-//! EXPIRE), expiry (lazy and active, only the leader deletes), counters and in-place string
-//! edits, every member of a 3-node group has the same keyspace, compared with DEBUG DIGEST at the
+//! EXPIRE), expiry (lazy and active, only the leader deletes), counters, in-place string edits
+//! and collection writes (SPOP's seeded picks, encoding conversions), every member of a 3-node group has the same keyspace, compared with DEBUG DIGEST at the
 //! same applied index.
 
 use std::time::{Duration, Instant};
@@ -17,8 +17,13 @@ fn text(f: &Frame) -> String {
     }
 }
 
-/// One random write command on a small key set, so commands collide on keys.
+/// One random write command on a small key set, so commands collide on keys. Half are string
+/// commands, half collection commands, including SPOP (a seeded random pick) and conversions
+/// between compact and big encodings.
 fn random_write(rng: &mut StdRng) -> Vec<String> {
+    if rng.gen_bool(0.5) {
+        return random_collection_write(rng);
+    }
     let key = format!("k{}", rng.gen_range(0..40));
     let n = rng.gen_range(0..1000).to_string();
     let cmd: Vec<&str> = match rng.gen_range(0..12) {
@@ -34,6 +39,37 @@ fn random_write(rng: &mut StdRng) -> Vec<String> {
         9 => vec!["GETDEL", &key],
         10 => vec!["GETEX", &key, "PX", "90"],
         _ => vec!["PERSIST", &key],
+    };
+    cmd.into_iter().map(str::to_string).collect()
+}
+
+/// A write to a hash (`h*`), list (`l*`), set (`s*`) or several of them at once.
+fn random_collection_write(rng: &mut StdRng) -> Vec<String> {
+    let n = rng.gen_range(0..300).to_string();
+    let m = rng.gen_range(0..300).to_string();
+    let (h, l, s, s2) = (
+        format!("h{}", rng.gen_range(0..6)),
+        format!("l{}", rng.gen_range(0..6)),
+        format!("s{}", rng.gen_range(0..6)),
+        format!("s{}", rng.gen_range(0..6)),
+    );
+    let word = format!("w{n}");
+    let cmd: Vec<&str> = match rng.gen_range(0..16) {
+        0 => vec!["HSET", &h, &n, &m, &word, &n],
+        1 => vec!["HDEL", &h, &n, &word],
+        2 => vec!["HINCRBYFLOAT", &h, &n, "0.5"],
+        3 => vec!["RPUSH", &l, &n, &m],
+        4 => vec!["LPOP", &l],
+        5 => vec!["LMOVE", &l, "l0", "LEFT", "RIGHT"],
+        6 => vec!["LTRIM", &l, "1", "-2"],
+        7 => vec!["LREM", &l, "0", &n],
+        8 | 9 => vec!["SADD", &s, &n, &m],
+        10 => vec!["SADD", &s, &word],
+        11 => vec!["SPOP", &s],
+        12 => vec!["SPOP", &s, "3"],
+        13 => vec!["SREM", &s, &n],
+        14 => vec!["SINTERSTORE", &s, &s, &s2],
+        _ => vec!["SORT", &l, "ALPHA", "STORE", "l5"],
     };
     cmd.into_iter().map(str::to_string).collect()
 }
@@ -67,6 +103,15 @@ fn members_hold_identical_keyspaces_after_a_random_workload() {
     let mut conn = cluster
         .conn(leader, Duration::from_secs(5))
         .expect("leader");
+    // Small thresholds on the leader only: the proposals carry them, so every member converts
+    // encodings at the same moment (and SPOP's position-based picks agree).
+    for (name, value) in [
+        ("set-max-intset-entries", "16"),
+        ("hash-max-listpack-entries", "16"),
+    ] {
+        conn.call_str(&["CONFIG", "SET", name, value])
+            .expect("CONFIG SET");
+    }
     for round in 0..60 {
         // Pipelines of writes interleaved with reads that meet expired keys (lazy expiry).
         let batch: Vec<Vec<String>> = (0..20).map(|_| random_write(&mut rng)).collect();
@@ -82,6 +127,9 @@ fn members_hold_identical_keyspaces_after_a_random_workload() {
                 // replication error is not.
                 assert!(
                     e.starts_with("ERR value is not")
+                        || e.starts_with("ERR hash value is not")
+                        || e.starts_with("WRONGTYPE")
+                        || e.starts_with("ERR One or more scores")
                         || e.starts_with("ERR increment")
                         || e.starts_with("ERR string exceeds"),
                     "{cmd:?} -> {e}"

@@ -54,9 +54,8 @@ const LEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 // ----- the list workload's commands: one small swappable piece -----
 
-/// How the list workload talks to the server. Today APPEND of `,v` to a string and GET of the
-/// whole string (same semantics as RPUSH/LRANGE of unique values); RPUSH/LRANGE once lists
-/// exist (`REDRAFT_FAULTS_LIST=rpush`).
+/// How the list workload talks to the server: RPUSH/LRANGE (the default), or APPEND of `,v`
+/// to a string and GET of the whole string (`REDRAFT_FAULTS_LIST=append`, same semantics).
 trait ListCommands: Sync {
     /// The command appending `value` to the list at `key`.
     fn append(&self, key: &str, value: u64) -> Vec<Vec<u8>>;
@@ -134,11 +133,11 @@ impl ListCommands for ListPush {
     }
 }
 
-/// The list commands chosen by `REDRAFT_FAULTS_LIST` (`append`, the default, or `rpush`).
+/// The list commands chosen by `REDRAFT_FAULTS_LIST` (`rpush`, the default, or `append`).
 fn list_commands() -> &'static dyn ListCommands {
     match std::env::var("REDRAFT_FAULTS_LIST").as_deref() {
-        Ok("rpush") => &ListPush,
-        _ => &StringAppend,
+        Ok("append") => &StringAppend,
+        _ => &ListPush,
     }
 }
 

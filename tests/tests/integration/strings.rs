@@ -328,7 +328,6 @@ fn lcs_forms() {
 }
 
 #[test]
-#[ignore = "needs a non-string type (lists land with issue 5)"]
 fn wrongtype_on_list_key() {
     let s = Server::start();
     let mut c = s.raw();
