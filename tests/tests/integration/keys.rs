@@ -1,5 +1,5 @@
 //! Generic keyspace commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX COPY MOVE EXPIRE family
-//! PERSIST TOUCH KEYS SCAN RANDOMKEY SWAPDB.
+//! PERSIST TOUCH KEYS SCAN RANDOMKEY SWAPDB DUMP RESTORE SORT.
 
 use std::collections::BTreeSet;
 
@@ -298,4 +298,134 @@ fn swapdb() {
     );
     assert_raw(c.cmd_str(&["SWAPDB", "1", "1"]), OK);
     assert_raw(other.cmd_str(&["DBSIZE"]), int(2));
+}
+
+/// SORT and SORT_RO against redis-server: the same lists, sets, weights and hash fields, the
+/// same option combinations, replies compared byte for byte.
+#[test]
+fn sort_matches_redis() {
+    let ours = Server::start();
+    let oracle = redraft_tests::RedisOracle::start();
+    let setup: &[&[&str]] = &[
+        &["RPUSH", "nums", "3", "10", "1", "2.5", "-4", "10"],
+        &["RPUSH", "words", "pear", "apple", "fig", "Apple", "10"],
+        &["SADD", "ints", "5", "3", "9", "1"],
+        &["SADD", "tags", "b", "a", "c"],
+        &[
+            "MSET", "w_3", "30", "w_10", "5", "w_1", "20", "w_2.5", "1", "w_-4", "7",
+        ],
+        &["HSET", "h_3", "f", "z", "g", "3"],
+        &["HSET", "h_1", "f", "a"],
+        &["HSET", "h_10", "f", "m", "g", "10"],
+        &["SET", "str", "x"],
+    ];
+    let queries: &[&[&str]] = &[
+        &["SORT", "nums"],
+        &["SORT", "nums", "DESC"],
+        &["SORT", "nums", "LIMIT", "1", "3"],
+        &["SORT", "nums", "LIMIT", "-1", "2"],
+        &["SORT", "nums", "LIMIT", "2", "-1"],
+        &["SORT", "words"],
+        &["SORT", "words", "ALPHA"],
+        &["SORT", "words", "ALPHA", "DESC", "LIMIT", "0", "2"],
+        &["SORT", "ints"],
+        &["SORT", "tags", "ALPHA"],
+        &["SORT", "nums", "BY", "w_*"],
+        &["SORT", "nums", "BY", "w_*", "GET", "#", "GET", "w_*"],
+        &["SORT", "nums", "BY", "h_*->f", "ALPHA", "GET", "h_*->g"],
+        &["SORT", "nums", "BY", "nosort"],
+        &[
+            "SORT",
+            "nums",
+            "BY",
+            "nosort",
+            "GET",
+            "h_*->f",
+            "GET",
+            "missing_*",
+        ],
+        &["SORT", "tags", "BY", "nosort", "ALPHA", "STORE", "dst"],
+        &["LRANGE", "dst", "0", "-1"],
+        &["SORT", "nums", "STORE", "dst"],
+        &["LRANGE", "dst", "0", "-1"],
+        &["SORT", "missing", "STORE", "dst"],
+        &["EXISTS", "dst"],
+        &["SORT_RO", "nums", "DESC"],
+        &["SORT_RO", "nums", "STORE", "dst"],
+        &["SORT", "str"],
+        &["SORT", "nums", "LIMIT", "x", "1"],
+        &["SORT", "nums", "FOO"],
+        &["SORT", "nums", "ALPHA", "BY", "w_*"],
+    ];
+    let (mut a, mut b) = (ours.raw(), oracle.raw());
+    for cmd in setup.iter().chain(queries) {
+        let (x, y) = (a.cmd_str(cmd), b.cmd_str(cmd));
+        assert_eq!(
+            redraft_tests::escape(&x),
+            redraft_tests::escape(&y),
+            "{cmd:?}"
+        );
+    }
+}
+
+#[test]
+fn dump_and_restore_move_values_between_servers() {
+    let from = Server::start();
+    let to = Server::start();
+    let (mut a, mut b) = (from.raw(), to.raw());
+    assert_raw(a.cmd_str(&["RPUSH", "l", "a", "b"]), int(2));
+    assert_raw(a.cmd_str(&["HSET", "h", "f", "v"]), int(1));
+    assert_raw(a.cmd_str(&["SADD", "s", "1", "x"]), int(2));
+    assert_raw(a.cmd_str(&["SET", "k", "value"]), OK);
+    for key in ["l", "h", "s", "k"] {
+        let Frame::Bulk(payload) = a.cmd_frame(&["DUMP", key]) else {
+            panic!("DUMP {key} is a bulk string");
+        };
+        assert_raw(b.cmd(&[b"RESTORE", key.as_bytes(), b"0", &payload]), OK);
+        assert_raw(
+            b.cmd(&[b"RESTORE", key.as_bytes(), b"0", &payload]),
+            err("BUSYKEY Target key name already exists."),
+        );
+        assert_raw(
+            b.cmd(&[b"RESTORE", key.as_bytes(), b"0", &payload, b"REPLACE"]),
+            OK,
+        );
+        let mut bad = payload.to_vec();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x01;
+        assert_raw(
+            b.cmd(&[b"RESTORE", b"bad", b"0", &bad]),
+            err("ERR DUMP payload version or checksum are wrong"),
+        );
+    }
+    assert_raw(
+        b.cmd_str(&["LRANGE", "l", "0", "-1"]),
+        crate::bulks(&["a", "b"]),
+    );
+    assert_raw(b.cmd_str(&["HGET", "h", "f"]), bulk("v"));
+    assert_raw(b.cmd_str(&["OBJECT", "ENCODING", "s"]), bulk("hashtable"));
+    assert_raw(b.cmd_str(&["GET", "k"]), bulk("value"));
+    assert_raw(a.cmd_str(&["DUMP", "missing"]), NIL);
+    // A TTL in the past keeps nothing; ABSTTL takes a unix time in ms.
+    let Frame::Bulk(payload) = a.cmd_frame(&["DUMP", "k"]) else {
+        panic!("DUMP is a bulk string");
+    };
+    assert_raw(b.cmd(&[b"RESTORE", b"gone", b"1", &payload, b"ABSTTL"]), OK);
+    assert_raw(b.cmd_str(&["EXISTS", "gone"]), int(0));
+    assert_raw(b.cmd(&[b"RESTORE", b"ttl", b"100000", &payload]), OK);
+    let Frame::Integer(ttl) = b.cmd_frame(&["PTTL", "ttl"]) else {
+        panic!("PTTL is an integer");
+    };
+    assert!((90_000..=100_000).contains(&ttl), "{ttl}");
+    // A Redis payload is not ours.
+    let oracle = redraft_tests::RedisOracle::start();
+    let mut r = oracle.raw();
+    assert_raw(r.cmd_str(&["SET", "k", "v"]), OK);
+    let Frame::Bulk(redis_payload) = r.cmd_frame(&["DUMP", "k"]) else {
+        panic!("DUMP is a bulk string");
+    };
+    assert_raw(
+        b.cmd(&[b"RESTORE", b"r", b"0", &redis_payload]),
+        err("ERR DUMP payload version or checksum are wrong"),
+    );
 }
