@@ -403,3 +403,77 @@ pub fn xclaim_unknown_option(opt: &[u8]) -> Vec<u8> {
     out.push(b'\'');
     out
 }
+
+// Sorted sets
+
+/// ZADD with both NX and XX.
+pub const ZADD_NX_XX: &str = "ERR XX and NX options at the same time are not compatible";
+/// ZADD with two of GT, LT and NX.
+pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+/// ZADD INCR with more than one score-member pair.
+pub const ZADD_INCR_PAIRS: &str = "ERR INCR option supports a single increment-element pair";
+/// ZINCRBY/ZADD INCR producing NaN (`inf` plus `-inf`).
+pub const ZSCORE_NAN: &str = "ERR resulting score is not a number (NaN)";
+/// A score range bound that is not a float.
+pub const ZRANGE_NOT_FLOAT: &str = "ERR min or max is not a float";
+/// A lex range bound that does not start with `[`, `(` or is not `-`/`+`.
+pub const ZRANGE_NOT_LEX: &str = "ERR min or max not valid string range item";
+/// ZRANGE … LIMIT on a rank range.
+pub const ZRANGE_LIMIT_BY_RANK: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+/// ZRANGE … BYLEX WITHSCORES.
+pub const ZRANGE_WITHSCORES_BYLEX: &str =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+/// ZUNION/ZINTER… WEIGHTS with a value that is not a float.
+pub const WEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+/// ZRANDMEMBER … WITHSCORES with a count whose doubling overflows.
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+/// ZUNION/ZINTER/ZDIFF(STORE)/ZINTERCARD with numkeys below 1; `cmd` is the command's name.
+pub fn at_least_one_input_key(cmd: &str) -> String {
+    format!("ERR at least 1 input key is needed for '{cmd}' command")
+}
+
+// Geo
+/// GEORADIUSBYMEMBER / FROMMEMBER with a member the set does not hold.
+pub const GEO_NO_MEMBER: &str = "ERR could not decode requested zset member";
+/// A distance unit other than m, km, ft, mi.
+pub const GEO_UNIT: &str = "ERR unsupported unit provided. please use M, KM, FT, MI";
+/// A radius that is not a number.
+pub const GEO_NEED_RADIUS: &str = "ERR need numeric radius";
+/// A negative radius.
+pub const GEO_RADIUS_NEGATIVE: &str = "ERR radius cannot be negative";
+/// A BYBOX width that is not a number.
+pub const GEO_NEED_WIDTH: &str = "ERR need numeric width";
+/// A BYBOX height that is not a number.
+pub const GEO_NEED_HEIGHT: &str = "ERR need numeric height";
+/// A negative BYBOX dimension.
+pub const GEO_BOX_NEGATIVE: &str = "ERR height or width cannot be negative";
+/// COUNT of zero or less in a geo search.
+pub const GEO_COUNT: &str = "ERR COUNT must be > 0";
+/// ANY without COUNT.
+pub const GEO_ANY_WITHOUT_COUNT: &str = "ERR the ANY argument requires COUNT argument";
+/// GEORADIUS STORE/STOREDIST with a WITH* option.
+pub const GEORADIUS_STORE_WITH: &str =
+    "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+/// GEOSEARCHSTORE with a WITH* option.
+pub const GEOSEARCHSTORE_WITH: &str =
+    "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+
+/// GEOADD or FROMLONLAT outside the limits (C's `%f` of both).
+pub fn geo_invalid_pair(lon: f64, lat: f64) -> String {
+    format!("ERR invalid longitude,latitude pair {lon:.6},{lat:.6}")
+}
+
+/// GEOSEARCH without FROMMEMBER or FROMLONLAT; `cmd` as the client spelled it.
+pub fn geo_need_from(cmd: &[u8]) -> Vec<u8> {
+    let mut out = b"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ".to_vec();
+    error_name(&mut out, cmd);
+    out
+}
+
+/// GEOSEARCH without BYRADIUS or BYBOX; `cmd` as the client spelled it.
+pub fn geo_need_by(cmd: &[u8]) -> Vec<u8> {
+    let mut out = b"ERR exactly one of BYRADIUS and BYBOX can be specified for ".to_vec();
+    error_name(&mut out, cmd);
+    out
+}

@@ -12,12 +12,15 @@
 //! - [`hash`], [`list`], [`set`], [`zset`], [`stream`]: one file per Redis type, each switching
 //!   between its compact and its big encoding at the thresholds in [`Limits`].
 //! - [`ostree`]: the order-statistic B-tree behind big sorted sets (O(log n) rank and range).
+//! - [`hll`]: HyperLogLog in Redis's own string format (dense and sparse registers, Redis's
+//!   hash and estimator), so PFCOUNT and the bytes GET returns match Redis's.
 //!
 //! Every conversion happens inside apply with the [`Limits`] the proposal carries, so all
 //! replicas convert at the same moment and keep the same element order.
 
 pub mod dense;
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod listpack;
 pub mod ostree;
