@@ -6,7 +6,8 @@
 //!    FIFO queue of each of its keys. Registering before the first attempt means a push applied
 //!    while that attempt is in flight is not missed.
 //! 2. The command runs (inside apply for writes). If every key is empty it returns
-//!    `Ctx::block` and the connection sleeps on its [`Waiter`].
+//!    `Ctx::block`, naming the keys it waits on; the waiter [`Waiter::narrow`]s its queues to
+//!    those (BLMOVE waits on its source, not its destination) and the connection sleeps on it.
 //! 3. After applying a write, the shard's state machine [`Waiters::signal`]s each key the
 //!    command named that now exists. A signal goes to the FIRST waiter of that key's queue
 //!    that has not been signalled yet: first blocked, first served.
@@ -178,6 +179,33 @@ impl Waiter<'_> {
         self.waiters.inner.lock().waiters.get_mut(&self.id).map(f)
     }
 
+    /// Leaves the queues of every key but `keys` (of its database). The connection registers
+    /// on all the keys a command names before it runs, so that no push is missed; once the
+    /// command says which it waits on (BLMOVE: the source, not the destination), the others
+    /// must not wake it: its own retries write them, which would wake it again and again.
+    pub fn narrow(&self, keys: &[Bytes]) {
+        let mut inner = self.waiters.inner.lock();
+        let Some(state) = inner.waiters.get_mut(&self.id) else {
+            return;
+        };
+        let mut dropped = Vec::new();
+        state.keys.retain(|(db, k)| {
+            let keep = keys.contains(k);
+            if !keep {
+                dropped.push((*db, k.clone()));
+            }
+            keep
+        });
+        for key in dropped {
+            if let Some(queue) = inner.by_key.get_mut(&key) {
+                queue.retain(|&id| id != self.id);
+                if queue.is_empty() {
+                    inner.by_key.remove(&key);
+                }
+            }
+        }
+    }
+
     /// An attempt begins: signals from now on are for the next one.
     pub fn begin_attempt(&self) {
         self.with(|w| {
@@ -258,6 +286,22 @@ mod tests {
         ws.signal(1, b"q");
         drop(b);
         assert!(ws.is_empty());
+    }
+
+    #[test]
+    fn a_narrowed_waiter_hears_only_its_keys() {
+        let ws = Waiters::default();
+        let a = ws.register(1, 0, &[k("src"), k("dst")]);
+        let b = ws.register(2, 0, &[k("dst")]);
+        a.narrow(&[k("src")]);
+        ws.signal(0, b"dst");
+        assert!(!a.signaled() && b.signaled());
+        ws.signal(0, b"src");
+        assert!(a.signaled());
+        drop(a);
+        drop(b);
+        assert!(ws.is_empty());
+        assert!(ws.inner.lock().by_key.is_empty());
     }
 
     #[test]

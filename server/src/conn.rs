@@ -504,6 +504,7 @@ async fn serve_blocked<'s>(
             .waiters
             .register(session.client.id, call.db, &call.block.keys)
     });
+    waiter.narrow(&call.block.keys);
     if let Some(retry) = call.block.retry.take() {
         call.argv = retry;
     }
@@ -552,6 +553,15 @@ async fn serve_blocked<'s>(
         attempt_now = false;
         waiter.begin_attempt();
         match attempt(server, session, &call).await {
+            Ok(reply) if wrong_type_not_ready(server, &call, &reply) => {
+                // A key it waits on now holds another type (SET over the list): Redis serves
+                // a blocked client only from keys of the type it waits for, so it waits on.
+                // Its own attempt signalled that key again: forget the wake-ups so far, then
+                // look once more, as a write may have made a key ready since.
+                waiter.begin_attempt();
+                attempt_now = served_type(call.command)
+                    .is_some_and(|wanted| a_key_holds(server, &call, wanted));
+            }
             Ok(reply) => return finish(reply),
             Err(block) => {
                 if let Some(retry) = block.retry {
@@ -563,6 +573,43 @@ async fn serve_blocked<'s>(
             return finish(Frame::NullArray);
         }
     }
+}
+
+/// The type a blocking command serves from, by its family (BLPOP: list, BZPOPMIN: zset,
+/// XREAD: stream).
+fn served_type(command: &Command) -> Option<&'static str> {
+    match command.spec.group {
+        "list" => Some("list"),
+        "sorted-set" => Some("zset"),
+        "stream" => Some("stream"),
+        _ => None,
+    }
+}
+
+/// True if one of the keys `call` waits on holds a live value of type `wanted`.
+fn a_key_holds(server: &ServerState, call: &BlockedCall, wanted: &str) -> bool {
+    let now_ms = crate::state::unix_ms();
+    server.shard.with(|st| {
+        let Some(db) = st.keyspace.dbs().nth(call.db) else {
+            return false;
+        };
+        call.block.keys.iter().any(|key| {
+            db.find(key).is_some_and(|slot| {
+                !db.is_expired(slot, now_ms) && db.entry(slot).value.type_name() == wanted
+            })
+        })
+    })
+}
+
+/// True if a retry's `reply` is WRONGTYPE because a key the command waits on changed type
+/// while it waited, rather than because of another argument (BLMOVE's destination): then
+/// none of its keys holds the type it serves from.
+fn wrong_type_not_ready(server: &ServerState, call: &BlockedCall, reply: &Frame) -> bool {
+    let Frame::Error(e) = reply else {
+        return false;
+    };
+    e.starts_with(b"WRONGTYPE")
+        && served_type(call.command).is_some_and(|wanted| !a_key_holds(server, call, wanted))
 }
 
 /// Sleeps until `deadline`, or forever without one.

@@ -17,6 +17,9 @@ use crate::types::dense::scan_step;
 use crate::types::hash::Hash;
 use crate::value::Value;
 
+/// HINCRBYFLOAT's reply to an infinite increment (an infinite result is `NAN_OR_INF`).
+const INCR_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
+
 const READ_FAST: &[&str] = &["read", "hash", "fast"];
 const READ_SLOW: &[&str] = &["read", "hash", "slow"];
 const WRITE_FAST: &[&str] = &["write", "hash", "fast"];
@@ -336,6 +339,8 @@ fn hincrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     let incr = match LongDouble::parse(&argv[3]) {
         Ok(v) => v,
+        // Redis parses `inf` as a number, then refuses it with its own message.
+        Err(LdError::Infinite) if is_infinity(&argv[3]) => return Frame::error(INCR_NAN_OR_INF),
         Err(_) => return Frame::error(error::NOT_FLOAT),
     };
     let limits = ctx.limits;
@@ -349,6 +354,10 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         let current = match h.get(&argv[2]).map(LongDouble::parse) {
             None => LongDouble::ZERO,
             Some(Ok(v)) => v,
+            // A stored `inf` is a float to Redis; the sum is what it refuses.
+            Some(Err(LdError::Infinite)) if h.get(&argv[2]).is_some_and(is_infinity) => {
+                return Frame::error(error::NAN_OR_INF)
+            }
             Some(Err(_)) => return Frame::error(error::HASH_NOT_FLOAT),
         };
         match current.checked_add(incr) {
@@ -364,6 +373,17 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         ctx.remove_if_empty(&argv[1]);
     }
     reply
+}
+
+/// True for `inf`/`infinity` with an optional sign: Redis's `string2ld` takes these (and its
+/// callers refuse them by name) but refuses an overflow like `1e5000`, which
+/// [`LongDouble::parse`] also reports as infinite.
+fn is_infinity(s: &[u8]) -> bool {
+    let body = s
+        .strip_prefix(b"-")
+        .or_else(|| s.strip_prefix(b"+"))
+        .unwrap_or(s);
+    body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity")
 }
 
 /// HRANDFIELD's count: Redis refuses the one value whose negation overflows.
@@ -450,7 +470,25 @@ pub(crate) fn random_positions(ctx: &mut Ctx<'_>, len: usize, count: i64) -> Vec
     all
 }
 
+/// `[0, []]`: the page of a SCAN-family command over an absent key.
+pub(crate) fn empty_scan() -> Frame {
+    Frame::Array(vec![
+        Frame::Bulk(Bytes::from_static(b"0")),
+        Frame::Array(Vec::new()),
+    ])
+}
+
 fn hscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
+    // Redis reads the cursor, then looks the key up, and only then reads the options: an
+    // absent key gives an empty page whatever they say.
+    if let Err(e) = parse_scan(&argv[1..3], false) {
+        return e;
+    }
+    match hash(ctx, &argv[1]) {
+        Ok(Some(_)) => {}
+        Ok(None) => return empty_scan(),
+        Err(e) => return e,
+    }
     let o = match parse_scan(&argv[1..], false) {
         Ok(o) => o,
         Err(e) => return e,

@@ -10,7 +10,7 @@ use redraft_protocol::Frame;
 
 use super::ctx::Block;
 use super::flags::*;
-use super::parse::{is, parse_i64};
+use super::parse::{is, parse_f64, parse_i64};
 use super::{spec, CommandSpec, Ctx, Handler, KeySpec};
 use crate::error;
 use crate::types::list::{End, List};
@@ -336,7 +336,10 @@ fn pop_n(
 
 fn pop(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Frame {
     if argv.len() > 3 {
-        return Frame::error(error::SYNTAX);
+        // Redis's table says "at least 2"; the command itself refuses more than 3.
+        return Frame::error(error::wrong_arity(
+            &String::from_utf8_lossy(&argv[0]).to_ascii_lowercase(),
+        ));
     }
     let count = match argv.get(2).map(|c| parse_i64(c)) {
         None => None,
@@ -415,32 +418,38 @@ fn position(index: i64, len: usize) -> Option<usize> {
     (0..len as i64).contains(&i).then_some(i as usize)
 }
 
+// LINDEX and LSET look the key up before reading the index (a bad index on an absent key
+// is nil / "no such key", on another type WRONGTYPE).
 fn lindex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    let Some(index) = parse_i64(&argv[2]) else {
-        return Frame::error(error::NOT_INTEGER);
-    };
     match list(ctx, &argv[1]) {
-        Ok(Some(l)) => match position(index, l.len()).and_then(|i| l.get(i)) {
-            Some(item) => Frame::bulk_from(item),
-            None => Frame::Null,
-        },
+        Ok(Some(l)) => {
+            let Some(index) = parse_i64(&argv[2]) else {
+                return Frame::error(error::NOT_INTEGER);
+            };
+            match position(index, l.len()).and_then(|i| l.get(i)) {
+                Some(item) => Frame::bulk_from(item),
+                None => Frame::Null,
+            }
+        }
         Ok(None) => Frame::Null,
         Err(e) => e,
     }
 }
 
 fn lset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    let Some(index) = parse_i64(&argv[2]) else {
-        return Frame::error(error::NOT_INTEGER);
-    };
     match list(ctx, &argv[1]) {
-        Ok(Some(l)) => match position(index, l.len()) {
-            Some(i) => {
-                l.set(i, &argv[3]);
-                Frame::ok()
+        Ok(Some(l)) => {
+            let Some(index) = parse_i64(&argv[2]) else {
+                return Frame::error(error::NOT_INTEGER);
+            };
+            match position(index, l.len()) {
+                Some(i) => {
+                    l.set(i, &argv[3]);
+                    Frame::ok()
+                }
+                None => Frame::error(error::INDEX_OUT_OF_RANGE),
             }
-            None => Frame::error(error::INDEX_OUT_OF_RANGE),
-        },
+        }
         Ok(None) => Frame::error(error::NO_SUCH_KEY),
         Err(e) => e,
     }
@@ -539,28 +548,36 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         let Some(arg) = argv.get(i + 1) else {
             return Frame::error(error::SYNTAX);
         };
-        let Some(n) = parse_i64(arg) else {
-            return Frame::error(error::NOT_INTEGER);
-        };
+        // RANK refuses a non-number as such; COUNT and MAXLEN as "can't be negative".
+        let n = parse_i64(arg);
         if is(&argv[i], "rank") {
+            let Some(n) = n else {
+                return Frame::error(error::NOT_INTEGER);
+            };
             if n == 0 {
                 return Frame::error(error::LPOS_RANK_ZERO);
             }
             rank = n;
         } else if is(&argv[i], "count") {
-            if n < 0 {
-                return Frame::error(error::LPOS_COUNT_NEGATIVE);
+            match n {
+                Some(n) if n >= 0 => count = Some(n),
+                _ => return Frame::error(error::LPOS_COUNT_NEGATIVE),
             }
-            count = Some(n);
         } else if is(&argv[i], "maxlen") {
-            if n < 0 {
-                return Frame::error(error::LPOS_MAXLEN_NEGATIVE);
+            match n {
+                Some(n) if n >= 0 => maxlen = n,
+                _ => return Frame::error(error::LPOS_MAXLEN_NEGATIVE),
             }
-            maxlen = n;
         } else {
             return Frame::error(error::SYNTAX);
         }
         i += 2;
+    }
+    // Redis 7.0 negates the rank in a signed long: i64::MIN stays negative, so it counts
+    // every match from the tail and its COUNT test overflows (never reached).
+    let rank_min = rank == i64::MIN;
+    if rank_min {
+        rank = -1;
     }
     let l = match list(ctx, &argv[1]) {
         Ok(Some(l)) => l,
@@ -582,6 +599,7 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     let target = &argv[2][..];
     let mut skip = rank.unsigned_abs() - 1;
     let want = match count {
+        Some(_) if rank_min => usize::MAX,
         Some(0) => usize::MAX,
         Some(c) => c as usize,
         None => 1,
@@ -671,10 +689,10 @@ pub(crate) fn parse_mpop(
     left: &str,
     right: &str,
 ) -> Result<(Vec<Bytes>, bool, usize), Frame> {
+    // Redis reads numkeys and COUNT with one message for "not a number" and "not positive".
     let numkeys = match parse_i64(&args[0]) {
         Some(n) if n > 0 => n as usize,
-        Some(_) => return Err(Frame::error(error::NUMKEYS_NOT_POSITIVE)),
-        None => return Err(Frame::error(error::NOT_INTEGER)),
+        _ => return Err(Frame::error(error::NUMKEYS_NOT_POSITIVE)),
     };
     if numkeys > args.len() - 1 {
         return Err(Frame::error(error::SYNTAX));
@@ -695,8 +713,7 @@ pub(crate) fn parse_mpop(
         1 => 1,
         3 if is(&rest[1], "count") => match parse_i64(&rest[2]) {
             Some(n) if n > 0 => n as usize,
-            Some(_) => return Err(Frame::error(error::COUNT_NOT_POSITIVE)),
-            None => return Err(Frame::error(error::NOT_INTEGER)),
+            _ => return Err(Frame::error(error::COUNT_NOT_POSITIVE)),
         },
         _ => return Err(Frame::error(error::SYNTAX)),
     };
@@ -738,17 +755,9 @@ fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 /// A blocking command's timeout in seconds (fractions allowed) as ms, Redis's way: 0 = forever.
+/// Read like Redis's `strtold`: hex floats (`0x1p-3`) and `inf` are numbers.
 pub(crate) fn parse_timeout(arg: &[u8]) -> Result<u64, Frame> {
-    let secs = std::str::from_utf8(arg)
-        .ok()
-        .filter(|s| {
-            !s.is_empty()
-                && !s.starts_with(char::is_whitespace)
-                && !s.ends_with(char::is_whitespace)
-        })
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|v| !v.is_nan())
-        .ok_or_else(|| Frame::error(error::TIMEOUT_NOT_FLOAT))?;
+    let secs = parse_f64(arg).ok_or_else(|| Frame::error(error::TIMEOUT_NOT_FLOAT))?;
     let ms = (secs * 1000.0).ceil();
     // Redis converts to a C long long: infinities and overflows come out negative.
     if !(0.0..9.2e18).contains(&ms) {
@@ -823,12 +832,13 @@ fn brpoplpush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
-    let timeout = match parse_timeout(&argv[1]) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
+    // Redis checks the rest of the arguments before the timeout.
     let m = match parse_list_mpop(&argv[2..]) {
         Ok(m) => m,
+        Err(e) => return e,
+    };
+    let timeout = match parse_timeout(&argv[1]) {
+        Ok(t) => t,
         Err(e) => return e,
     };
     match mpop_first(ctx, &m) {
@@ -862,5 +872,9 @@ mod tests {
         assert!(parse_timeout(b"-1").is_err());
         assert!(parse_timeout(b"1e100").is_err());
         assert!(parse_timeout(b"inf").is_err());
+        assert_eq!(parse_timeout(b"0x1p-3"), Ok(125));
+        assert_eq!(parse_timeout(b"-0.0001"), Ok(0));
+        assert!(parse_timeout(b" 1").is_err());
+        assert!(parse_timeout(b"nan").is_err());
     }
 }

@@ -331,9 +331,10 @@ fn srandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 
 fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
+    // An absent source answers 0 before the destination's type is looked at.
     let present = match set(ctx, src) {
         Ok(Some(s)) => s.contains(member),
-        Ok(None) => false,
+        Ok(None) => return Frame::Integer(0),
         Err(e) => return e,
     };
     if let Err(e) = set(ctx, dst) {
@@ -471,10 +472,10 @@ fn sdiffstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 
 /// Parses `numkeys key… [LIMIT n]` (SINTERCARD, ZINTERCARD) from `args`.
 pub(crate) fn parse_intercard(args: &[Bytes]) -> Result<(Vec<Bytes>, usize), Frame> {
+    // One message for "not a number" and "not positive", as SINTERCARD words it.
     let numkeys = match parse_i64(&args[0]) {
         Some(n) if n > 0 => n as usize,
-        Some(_) => return Err(Frame::error(error::NUMKEYS_NOT_POSITIVE)),
-        None => return Err(Frame::error(error::NOT_INTEGER)),
+        _ => return Err(Frame::error(error::NUMKEYS_NOT_POSITIVE)),
     };
     if numkeys > args.len() - 1 {
         return Err(Frame::error(error::NUMKEYS_MORE_THAN_ARGS));
@@ -524,6 +525,15 @@ fn sintercard(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 }
 
 fn sscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
+    // Cursor, then key, then options, as in HSCAN.
+    if let Err(e) = parse_scan(&argv[1..3], false) {
+        return e;
+    }
+    match set(ctx, &argv[1]) {
+        Ok(Some(_)) => {}
+        Ok(None) => return super::hashes::empty_scan(),
+        Err(e) => return e,
+    }
     let o = match parse_scan(&argv[1..], false) {
         Ok(o) => o,
         Err(e) => return e,
