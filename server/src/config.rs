@@ -224,18 +224,26 @@ impl Default for Config {
     }
 }
 
+/// Redis 7.0's old names of renamed parameters: CONFIG GET lists both, CONFIG SET and config
+/// files accept both.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+];
+
 /// Finds a parameter by name (case-insensitive), with Redis's aliases.
 pub fn param(name: &str) -> Option<&'static Param> {
     let lower = name.to_ascii_lowercase();
     let lower = match lower.as_str() {
         "masterauth" => return None,
         "client-output-buffer-limit" | "client-output-buffer" => "client-output-buffer-limit",
-        "hash-max-ziplist-entries" => "hash-max-listpack-entries",
-        "hash-max-ziplist-value" => "hash-max-listpack-value",
-        "zset-max-ziplist-entries" => "zset-max-listpack-entries",
-        "zset-max-ziplist-value" => "zset-max-listpack-value",
-        "list-max-ziplist-size" => "list-max-listpack-size",
-        other => other,
+        other => ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == other)
+            .map_or(other, |(_, name)| name),
     };
     PARAMS.iter().find(|p| p.name == lower)
 }
@@ -349,10 +357,15 @@ impl Config {
 
     /// All (name, value) pairs whose name matches the glob `pattern`.
     pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, &str)> {
+        let aliases = ALIASES
+            .iter()
+            .filter(|(alias, _)| crate::glob::matches(pattern, alias.as_bytes(), true))
+            .map(|(alias, name)| (*alias, self.get(name)));
         self.values
             .iter()
             .filter(|(k, _)| crate::glob::matches(pattern, k.as_bytes(), true))
             .map(|(k, v)| (*k, v.as_str()))
+            .chain(aliases)
             .collect()
     }
 
