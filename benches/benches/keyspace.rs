@@ -30,6 +30,7 @@ use redraft_server::keyspace::Db;
 use redraft_server::session::Session;
 use redraft_server::shard::{self, LogEntry, Op, RunOptions};
 use redraft_server::state::ServerState;
+use redraft_server::types::Limits;
 use redraft_server::value::Value;
 use redraft_server::{entry, replica};
 
@@ -257,7 +258,7 @@ fn bench_commands(c: &mut Criterion, db: &mut Db, present: &mut Probes, absent: 
                 now_ms: 1,
                 op: Op::Command(vec![set.clone(), present.next_bytes(), value.clone()]),
             };
-            shard::apply(&mut st, &entry, RunOptions::default(), None)
+            shard::apply(&mut st, &entry, 0, RunOptions::default(), None)
         })
     });
     // The whole write path of a pipelined batch of 16 SETs: encode the proposal, hand it to
@@ -274,9 +275,9 @@ fn bench_commands(c: &mut Criterion, db: &mut Db, present: &mut Probes, absent: 
                     op: Op::Command(vec![set.clone(), present.next_bytes(), value.clone()]),
                 })
                 .collect();
-            let rx = group.propose(entry::encode(usize::MAX, &entries));
+            let rx = group.propose(entry::encode(usize::MAX, &Limits::default(), &entries));
             let replies = runtime.block_on(rx).expect("answered").expect("committed");
-            assert_eq!(replies.len(), PIPELINE);
+            assert_eq!(replies.frames.len(), PIPELINE);
         })
     });
     group.finish();

@@ -1,5 +1,6 @@
 //! A blocking one-request client for set-up and measurement (`CLUSTER SLOTS`, `INFO`, `PING`),
-//! never on the measured path.
+//! and a blocking pipelined [`Connection`] for filling servers (W10's collections); never on
+//! the measured path.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -41,6 +42,70 @@ pub fn read_frame(stream: &mut TcpStream) -> Result<Frame, String> {
             return Err("connection closed".into());
         }
         buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A blocking connection that writes batches of requests and reads their replies in order,
+/// keeping bytes of replies not yet asked for (which a one-reply read would drop).
+pub struct Connection {
+    addr: String,
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+impl Connection {
+    /// Connects to `addr`; each read then waits at most 30 s.
+    ///
+    /// # Errors
+    /// The connection failed.
+    pub fn open(addr: &str) -> Result<Connection, String> {
+        let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(|e| e.to_string())?;
+        Ok(Connection {
+            addr: addr.to_string(),
+            stream,
+            buf: BytesMut::new(),
+        })
+    }
+
+    /// Writes `requests` (each a command's arguments) in one write.
+    ///
+    /// # Errors
+    /// The write failed.
+    pub fn send<A: AsRef<[u8]>>(&mut self, requests: &[Vec<A>]) -> Result<(), String> {
+        let mut out = BytesMut::new();
+        for args in requests {
+            let args: Vec<&[u8]> = args.iter().map(AsRef::as_ref).collect();
+            encode_request(&args, &mut out);
+        }
+        self.stream
+            .write_all(&out)
+            .map_err(|e| format!("write to {}: {e}", self.addr))
+    }
+
+    /// The next reply (error replies are returned as frames).
+    ///
+    /// # Errors
+    /// The stream closed, failed or timed out, or its bytes were not RESP.
+    pub fn reply(&mut self) -> Result<Frame, String> {
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match decode_frame(&mut self.buf) {
+                Ok(Some(frame)) => return Ok(frame),
+                Ok(None) => {}
+                Err(e) => return Err(format!("reply from {}: {}", self.addr, e.message())),
+            }
+            let n = self
+                .stream
+                .read(&mut chunk)
+                .map_err(|e| format!("reply from {}: {e}", self.addr))?;
+            if n == 0 {
+                return Err(format!("{} closed the connection", self.addr));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! Map (where new code goes):
 //! - [`workload`]: what a run sends: key distributions, command mix, request encoding (pure).
 //! - [`reply`]: finding whole replies and errors in the bytes a server sends (pure).
-//! - [`client`]: a blocking one-request client for set-up and INFO (not on the measured path).
+//! - [`client`]: blocking clients for set-up, INFO and filling servers (not on the measured
+//!   path).
 //! - [`cluster`]: routing: slot map with `MOVED`/`ASK`, a Raft group's leader found with `ROLE`
 //!   and `MOVED`, retry backoff (pure).
 //! - [`load`]: the load generator's connections, closed and open loop, measurement (I/O).

@@ -78,7 +78,8 @@ pub enum PlotError {
 ///   CDFs;
 /// - `ratios.png`: ratios of throughput and CPU per request (redraft ÷ redis, or as the row
 ///   says);
-/// - `memory.png`: bytes per key, for the memory cases;
+/// - `memory.png`: bytes per key (and per element, for W10's big collections), for the memory
+///   cases;
 /// - `failover-<case-slug>.png`: write rate against time since the kill, each run a line (W9).
 ///
 /// A plot with nothing to show is not written.
@@ -150,18 +151,18 @@ pub fn write_plots(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, PlotErro
         written.push(path);
     }
 
-    let panels: Vec<(&str, Vec<BarGroup>)> = MEMORY_PANELS
+    let panels: Vec<MemoryPanel> = MEMORY_PANELS
         .iter()
-        .map(|&(name, title)| (title, bar_groups(report, name)))
-        .filter(|(_, groups)| !groups.is_empty())
+        .map(|&(name, title, unit)| (title, unit, bar_groups(report, name)))
+        .filter(|(_, _, groups)| !groups.is_empty())
         .collect();
     if !panels.is_empty() {
-        let n = panels.iter().map(|(_, g)| g.len()).max().unwrap_or(1);
+        let n = panels.iter().map(|(_, _, g)| g.len()).max().unwrap_or(1);
         let panel_width = (2 * MARGIN + Y_LABEL_AREA + GROUP_PX * n as u32).max(600);
         let width = (panel_width * panels.len() as u32).max(WIDTH);
         let label_height = panels
             .iter()
-            .map(|(_, g)| x_labels(g, group_px(width / panels.len() as u32, g.len())).height)
+            .map(|(_, _, g)| x_labels(g, group_px(width / panels.len() as u32, g.len())).height)
             .max()
             .unwrap_or(0);
         let path = dir.join("memory.png");
@@ -442,11 +443,28 @@ fn failover_lines(case: &Case) -> Vec<FailoverLine> {
         .collect()
 }
 
-/// Memory metrics plotted, one panel each, with the panel title.
-const MEMORY_PANELS: &[(&str, &str)] = &[
-    (metric::USED_MEMORY_PER_KEY, "used_memory per key (INFO)"),
-    (metric::RSS_PER_KEY, "RSS per key"),
+/// Memory metrics plotted, one panel each, with the panel title and the y axis's unit.
+const MEMORY_PANELS: &[(&str, &str, &str)] = &[
+    (
+        metric::USED_MEMORY_PER_KEY,
+        "used_memory per key (INFO)",
+        "bytes per key",
+    ),
+    (metric::RSS_PER_KEY, "RSS per key", "bytes per key"),
+    (
+        metric::USED_MEMORY_PER_ELEMENT,
+        "used_memory per element (INFO)",
+        "bytes per element",
+    ),
+    (
+        metric::RSS_PER_ELEMENT,
+        "RSS per element",
+        "bytes per element",
+    ),
 ];
+
+/// A memory panel: its title, its y axis's unit, its bars.
+type MemoryPanel<'a> = (&'a str, &'a str, Vec<BarGroup>);
 
 // ---- Axes -----------------------------------------------------------------------------------
 
@@ -863,16 +881,16 @@ fn plot_throughput<DB: DrawingBackend>(
 fn plot_memory<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
-    panels: &[(&str, Vec<BarGroup>)],
+    panels: &[MemoryPanel],
 ) -> DrawResult<(), DB> {
-    let all: Vec<BarGroup> = panels.iter().flat_map(|(_, g)| g.clone()).collect();
+    let all: Vec<BarGroup> = panels.iter().flat_map(|(_, _, g)| g.clone()).collect();
     let body = header(
         root,
-        "Memory per key",
+        "Memory per key or element",
         &[provenance(report), bars_note(&all)],
         &server_legend(&all),
     )?;
-    for (area, (title, groups)) in body.split_evenly((1, panels.len())).iter().zip(panels) {
+    for (area, (title, unit, groups)) in body.split_evenly((1, panels.len())).iter().zip(panels) {
         let (top, chart) = area.split_vertically(30);
         top.draw(&Text::new(
             title.to_string(),
@@ -881,7 +899,7 @@ fn plot_memory<DB: DrawingBackend>(
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
-        draw_grouped_bars(&chart, groups, "bytes per key", format_si)?;
+        draw_grouped_bars(&chart, groups, unit, format_si)?;
     }
     Ok(())
 }

@@ -235,6 +235,9 @@ pub mod metric {
     /// Memory cases: growth per key loaded (lower is better).
     pub const USED_MEMORY_PER_KEY: &str = "used_memory_bytes_per_key";
     pub const RSS_PER_KEY: &str = "rss_bytes_per_key";
+    /// W10's big collections: growth per element (hash field, set or sorted-set member).
+    pub const USED_MEMORY_PER_ELEMENT: &str = "used_memory_bytes_per_element";
+    pub const RSS_PER_ELEMENT: &str = "rss_bytes_per_element";
     /// Connection cases: RSS growth per idle connection.
     pub const RSS_PER_CONNECTION: &str = "rss_bytes_per_conn";
     /// W9: from the kill of the leader to the end of the first timeline window with a

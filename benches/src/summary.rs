@@ -63,6 +63,8 @@ pub fn markdown(report: &Report) -> String {
         &[
             metric::USED_MEMORY_PER_KEY,
             metric::RSS_PER_KEY,
+            metric::USED_MEMORY_PER_ELEMENT,
+            metric::RSS_PER_ELEMENT,
             metric::RSS_PER_CONNECTION,
         ],
         fmt_bytes,
@@ -273,6 +275,8 @@ fn metric_label(name: &str) -> &str {
         metric::P999 => "p99.9",
         metric::USED_MEMORY_PER_KEY => "used_memory / key",
         metric::RSS_PER_KEY => "RSS / key",
+        metric::USED_MEMORY_PER_ELEMENT => "used_memory / element",
+        metric::RSS_PER_ELEMENT => "RSS / element",
         metric::RSS_PER_CONNECTION => "RSS / idle connection",
         other => other,
     }

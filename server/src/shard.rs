@@ -223,7 +223,11 @@ pub fn signal_waiters(shard: &Shard, st: &ShardState, entry: &LogEntry) {
 }
 
 fn resolve_write(argv: &[Bytes]) -> Option<cmd::WriteFn> {
-    let c = cmd::table().get(argv.first()?)?;
+    let mut c = cmd::table().get(argv.first()?)?;
+    // A container's write subcommands (XGROUP CREATE) are resolved through the subcommand.
+    if matches!(c.spec.handler, Handler::Container) {
+        c = c.sub(argv.get(1)?)?;
+    }
     match c.spec.handler {
         Handler::Write(f) => Some(f),
         _ => None,

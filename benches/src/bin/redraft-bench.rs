@@ -1,4 +1,4 @@
-//! `redraft-bench`: runs the workloads W1–W9 side by side — redraft against redis-server, and
+//! `redraft-bench`: runs the workloads W1–W10 side by side — redraft against redis-server, and
 //! (W8) a three-node redraft group against a standalone redraft — plus W9's failover runs, and
 //! writes `results.json`, `summary.md` and PNG plots into one directory. `benches/run` builds the
 //! binaries and calls this.

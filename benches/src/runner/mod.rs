@@ -1,10 +1,11 @@
 //! The side-by-side runner: for each workload group it starts the two configurations a case
-//! compares (redis-server and redraft for W1–W6; a standalone and a three-node redraft, both
-//! fsyncing every write, for W8), fills them identically, then runs every case several times,
-//! alternating the configurations run by run so drift on a noisy machine hits both alike. Each
-//! run is one `redraft-load` process (pinned away from the servers); the runner reads the
+//! compares (redis-server and redraft for W1–W6 and W10; a standalone and a three-node redraft,
+//! both fsyncing every write, for W8), fills them identically, then runs every case several
+//! times, alternating the configurations run by run so drift on a noisy machine hits both alike.
+//! Each run is one `redraft-load` process (pinned away from the servers); the runner reads the
 //! servers' CPU time and memory around it. W9 runs one configuration, a group whose leader it
-//! kills during each run.
+//! kills during each run. W10 fills fresh servers with big collections itself, over one
+//! pipelined connection.
 //!
 //! - [`workloads`]: the case list and targets (pure).
 //! - [`failover`]: W9's times from a run's timeline (pure).
@@ -23,7 +24,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use self::server::{describe, pinned, Binaries, Group as ServerGroup, Server, LEADER_LIMIT};
-use self::workloads::{targets, CaseSpec, FailoverSpec, Group, Prefill, Scale};
+use self::workloads::{
+    is_unknown_command, targets, CaseSpec, CollectionSpec, FailoverSpec, Group, Prefill, Scale,
+    FILL_PIPELINE,
+};
+use crate::client;
 use crate::load::{monotonic_ns, STARTED_LINE};
 use crate::report::{
     metric, Case, Compares, Report, RunResult, Sample, ServerKind, ServerRuns, Skipped, Validation,
@@ -93,6 +98,14 @@ pub fn run(config: &Config) -> Result<Report, String> {
             } => vec![run_memory(config, workload, &name, keys, value_size, ttl)?],
             Group::Replicated { cases } => run_replicated(config, &cases)?,
             Group::Failover(spec) => vec![run_failover(config, &spec)?],
+            Group::Collection(spec) => match run_collection(config, &spec)? {
+                Ok(case) => vec![case],
+                Err(skip) => {
+                    eprintln!("skip {}: {}", skip.workload, skip.reason);
+                    report.skipped.push(skip);
+                    Vec::new()
+                }
+            },
         };
         report.cases.extend(cases);
     }
@@ -443,6 +456,109 @@ fn run_memory(
         servers,
         targets: targets(workload),
     })
+}
+
+/// W10: fresh servers, one collection case filled with pipelined commands, growth of
+/// used_memory and RSS per element (per key for the session hashes).
+///
+/// Returns `Ok(Err(skip))` when a server answers the case's command with `ERR unknown command`
+/// (redraft before it implements the type): a case that cannot run yet is reported as skipped,
+/// with the reason, rather than ending the whole run.
+fn run_collection(config: &Config, spec: &CollectionSpec) -> Result<Result<Case, Skipped>, String> {
+    let [used_metric, rss_metric] = spec.metrics();
+    let unit = spec.unit();
+    let mut servers = empty_runs(Compares::REDIS);
+    for rep in 0..config.runs {
+        let pair = start_pair(config)?;
+        if rep == 0 {
+            // The bare command name: a known command answers with an arity error and stores
+            // nothing.
+            for server in &pair {
+                let reply = client::command(&server.addr, &[spec.command_name().as_bytes()])?;
+                if is_unknown_command(&reply) {
+                    return Ok(Err(Skipped {
+                        workload: spec.workload.to_string(),
+                        reason: format!(
+                            "{}: {} answers {} with \"{}\" (not implemented yet)",
+                            spec.name,
+                            server.kind.name(),
+                            spec.command_name(),
+                            describe_frame(&reply)
+                        ),
+                    }));
+                }
+            }
+        }
+        for k in order(rep) {
+            let server = &pair[k];
+            let (used0, rss0) = (server.used_memory()?, server.rss_bytes()?);
+            let started = Instant::now();
+            fill_collection(server, spec)?;
+            let fill_secs = started.elapsed().as_secs_f64();
+            server.settle();
+            let (used1, rss1) = (server.used_memory()?, server.rss_bytes()?);
+            let per = |a: u64, b: u64| b.saturating_sub(a) as f64 / spec.count as f64;
+            let mut metrics = BTreeMap::new();
+            metrics.insert(used_metric.to_string(), per(used0, used1));
+            metrics.insert(rss_metric.to_string(), per(rss0, rss1));
+            eprintln!(
+                "{:<40} {:<8} run {}/{}: {:.1} B/{unit} used_memory, {:.1} B/{unit} RSS (filled in {fill_secs:.1} s)",
+                spec.name,
+                server.kind.name(),
+                rep + 1,
+                config.runs,
+                metrics[used_metric],
+                metrics[rss_metric],
+            );
+            servers[k].samples.push(Sample { metrics, run: None });
+        }
+    }
+    Ok(Ok(Case {
+        workload: spec.workload.to_string(),
+        name: spec.name.clone(),
+        description: spec.description(),
+        compares: Compares::REDIS,
+        servers,
+        targets: spec.targets(),
+    }))
+}
+
+/// Fills `server` with `spec`'s commands, [`FILL_PIPELINE`] at a time, checking that each
+/// added every element it carried (so a growth per element is of the elements intended).
+fn fill_collection(server: &Server, spec: &CollectionSpec) -> Result<(), String> {
+    let mut conn = client::Connection::open(&server.addr)?;
+    let total = spec.commands();
+    let mut next = 0;
+    while next < total {
+        let end = (next + FILL_PIPELINE as u64).min(total);
+        let (requests, added): (Vec<_>, Vec<_>) = (next..end).map(|n| spec.command(n)).unzip();
+        conn.send(&requests)?;
+        for (n, expected) in (next..end).zip(added) {
+            match conn.reply()? {
+                redraft_protocol::Frame::Integer(got) if got == expected => {}
+                other => {
+                    return Err(format!(
+                        "{} on {}: {} {} of {total} replied {}, expected {expected}",
+                        spec.name,
+                        server.kind.name(),
+                        spec.command_name(),
+                        n + 1,
+                        describe_frame(&other)
+                    ))
+                }
+            }
+        }
+        next = end;
+    }
+    Ok(())
+}
+
+/// A reply as text for a message: an error's own words, anything else as debug output.
+fn describe_frame(frame: &redraft_protocol::Frame) -> String {
+    match frame {
+        redraft_protocol::Frame::Error(text) => String::from_utf8_lossy(text).into_owned(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// W9: a group under load; in each run its leader is killed (SIGKILL) `spec.prekill` into the

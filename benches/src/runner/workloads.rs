@@ -1,6 +1,7 @@
-//! The workloads W1–W9 as data: which servers' state each needs (a prefilled keyspace), the
-//! load-generator arguments of each case, and the figures a case is meant to reach. Pure, so the
-//! case list can be checked without servers.
+//! The workloads W1–W10 as data: which servers' state each needs (a prefilled keyspace), the
+//! load-generator arguments of each case, W10's collection-filling commands, and the figures a
+//! case is meant to reach. Pure, so the case list and the commands can be checked without
+//! servers.
 
 use std::time::Duration;
 
@@ -56,6 +57,170 @@ pub enum Group {
     Replicated { cases: Vec<CaseSpec> },
     /// W9: load against a group whose leader is killed during each run.
     Failover(FailoverSpec),
+    /// W10: one collection case (fresh servers, filled with pipelined HSET/SADD/ZADD), bytes
+    /// per element or per key.
+    Collection(CollectionSpec),
+}
+
+/// What a W10 case fills a fresh server with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collection {
+    /// One hash `w10:hash`: fields `field:<i>`, values `value:<i>`.
+    BigHash,
+    /// One set `w10:set`: members `member:<i>`.
+    BigSet,
+    /// One sorted set `w10:zset`: members `member:<i>` with score `i`.
+    BigZset,
+    /// Session-store shape: keys `session:<i>`, each a hash of fields `f0`…`f9` with
+    /// [`SESSION_VALUE_SIZE`]-byte values.
+    SessionHashes,
+}
+
+/// Fields of each [`Collection::SessionHashes`] hash.
+pub const SESSION_FIELDS: usize = 10;
+
+/// Bytes of each session-hash value: opaque text (not an integer, which both servers would
+/// store as a number), like a token.
+pub const SESSION_VALUE_SIZE: usize = 16;
+
+/// Elements each HSET/SADD/ZADD of a big collection adds.
+pub const COLLECTION_BATCH: u64 = 1000;
+
+/// Commands written before their replies are read while filling.
+pub const FILL_PIPELINE: usize = 32;
+
+/// One W10 case: `count` elements of one big collection, or `count` session hashes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CollectionSpec {
+    pub workload: &'static str,
+    pub name: String,
+    pub collection: Collection,
+    /// Elements of the big collection, or keys of [`Collection::SessionHashes`]: what the
+    /// memory growth is divided by.
+    pub count: u64,
+}
+
+impl CollectionSpec {
+    /// The command that fills it, for the report and the "unknown command" check.
+    pub fn command_name(&self) -> &'static str {
+        match self.collection {
+            Collection::BigHash | Collection::SessionHashes => "HSET",
+            Collection::BigSet => "SADD",
+            Collection::BigZset => "ZADD",
+        }
+    }
+
+    /// What the memory growth is per: `element` or `key`.
+    pub fn unit(&self) -> &'static str {
+        match self.collection {
+            Collection::SessionHashes => "key",
+            _ => "element",
+        }
+    }
+
+    /// The [`metric`]s it reports: used_memory and RSS growth per [`CollectionSpec::unit`].
+    pub fn metrics(&self) -> [&'static str; 2] {
+        match self.collection {
+            Collection::SessionHashes => [metric::USED_MEMORY_PER_KEY, metric::RSS_PER_KEY],
+            _ => [metric::USED_MEMORY_PER_ELEMENT, metric::RSS_PER_ELEMENT],
+        }
+    }
+
+    /// The issue's target: used_memory and RSS per element (or key) at most Redis's.
+    pub fn targets(&self) -> Vec<Target> {
+        self.metrics()
+            .into_iter()
+            .map(|m| Target::new(m, TargetOf::Ratio, Bound::AtMost(1.0)))
+            .collect()
+    }
+
+    /// How many commands fill it.
+    pub fn commands(&self) -> u64 {
+        match self.collection {
+            Collection::SessionHashes => self.count,
+            _ => self.count.div_ceil(COLLECTION_BATCH),
+        }
+    }
+
+    /// Command `n` (of [`CollectionSpec::commands`]) and the number of new elements (fields,
+    /// members) it adds, which is also its integer reply.
+    pub fn command(&self, n: u64) -> (Vec<Vec<u8>>, i64) {
+        let mut args = vec![self.command_name().as_bytes().to_vec()];
+        if self.collection == Collection::SessionHashes {
+            args.push(format!("session:{n}").into_bytes());
+            for f in 0..SESSION_FIELDS {
+                args.push(format!("f{f}").into_bytes());
+                args.push(session_value(n, f));
+            }
+            return (args, SESSION_FIELDS as i64);
+        }
+        let first = n * COLLECTION_BATCH;
+        let last = (first + COLLECTION_BATCH).min(self.count);
+        args.push(
+            match self.collection {
+                Collection::BigHash => "w10:hash",
+                Collection::BigSet => "w10:set",
+                _ => "w10:zset",
+            }
+            .as_bytes()
+            .to_vec(),
+        );
+        for i in first..last {
+            match self.collection {
+                Collection::BigHash => {
+                    args.push(format!("field:{i}").into_bytes());
+                    args.push(format!("value:{i}").into_bytes());
+                }
+                Collection::BigSet => args.push(format!("member:{i}").into_bytes()),
+                _ => {
+                    args.push(i.to_string().into_bytes());
+                    args.push(format!("member:{i}").into_bytes());
+                }
+            }
+        }
+        (args, (last - first) as i64)
+    }
+
+    /// How the case fills a server, for the report.
+    pub fn description(&self) -> String {
+        let what = match self.collection {
+            Collection::BigHash => format!(
+                "one hash of {} fields `field:<i>` → `value:<i>`, HSET of {COLLECTION_BATCH} fields per command",
+                self.count
+            ),
+            Collection::BigSet => format!(
+                "one set of {} members `member:<i>`, SADD of {COLLECTION_BATCH} per command",
+                self.count
+            ),
+            Collection::BigZset => format!(
+                "one sorted set of {} members `member:<i>` with score i, ZADD of {COLLECTION_BATCH} per command",
+                self.count
+            ),
+            Collection::SessionHashes => format!(
+                "{} hashes `session:<i>` of {SESSION_FIELDS} fields `f0`…`f9` with \
+                 {SESSION_VALUE_SIZE}-byte values, one HSET per key",
+                self.count
+            ),
+        };
+        format!(
+            "fresh server, {what}, {FILL_PIPELINE} commands pipelined; growth of INFO \
+             used_memory and RSS per {}",
+            self.unit()
+        )
+    }
+}
+
+/// Value of field `f` of session `n`: [`SESSION_VALUE_SIZE`] bytes, not an integer.
+fn session_value(n: u64, f: usize) -> Vec<u8> {
+    let text = format!("s{:015}", n * SESSION_FIELDS as u64 + f as u64);
+    debug_assert_eq!(text.len(), SESSION_VALUE_SIZE);
+    text.into_bytes()
+}
+
+/// True when `reply` is the error a server gives a command it does not have (`ERR unknown
+/// command ...`): W10 skips a case whose command the server does not implement yet.
+pub fn is_unknown_command(reply: &redraft_protocol::Frame) -> bool {
+    matches!(reply, redraft_protocol::Frame::Error(text) if text.starts_with(b"ERR unknown command"))
 }
 
 /// One failover case: a load run against a group's leader, killed `prekill` into the measured
@@ -87,6 +252,9 @@ struct Sizes {
     keys: u64,
     zipf_keys: u64,
     memory_keys: u64,
+    /// W10: elements of each big collection, and session hashes.
+    collection_elements: u64,
+    session_keys: u64,
     conn_counts: &'static [usize],
     rate: u64,
     /// W9's warm-up, load before the kill, and load after it.
@@ -100,6 +268,8 @@ impl Scale {
                 keys: 1_000_000,
                 zipf_keys: 10_000_000,
                 memory_keys: 10_000_000,
+                collection_elements: 1_000_000,
+                session_keys: 100_000,
                 conn_counts: &[1, 50, 1_000, 10_000],
                 rate: 20_000,
                 failover: [
@@ -112,6 +282,8 @@ impl Scale {
                 keys: 10_000,
                 zipf_keys: 20_000,
                 memory_keys: 20_000,
+                collection_elements: 2_500,
+                session_keys: 1_000,
                 conn_counts: &[1, 50, 200],
                 rate: 2_000,
                 failover: [
@@ -324,6 +496,35 @@ pub fn plan(scale: Scale, selected: Option<&[String]>) -> (Vec<Group>, Vec<Skip>
             after,
         }));
     }
+    if wanted("W10") {
+        let big = sizes.collection_elements;
+        for (collection, name) in [
+            (Collection::BigHash, format!("W10 hash of {big} fields")),
+            (Collection::BigSet, format!("W10 set of {big} members")),
+            (
+                Collection::BigZset,
+                format!("W10 sorted set of {big} members"),
+            ),
+            (
+                Collection::SessionHashes,
+                format!(
+                    "W10 {} hashes of {SESSION_FIELDS} fields {SESSION_VALUE_SIZE}B",
+                    sizes.session_keys
+                ),
+            ),
+        ] {
+            let count = match collection {
+                Collection::SessionHashes => sizes.session_keys,
+                _ => big,
+            };
+            groups.push(Group::Collection(CollectionSpec {
+                workload: "W10",
+                name,
+                collection,
+                count,
+            }));
+        }
+    }
     let skipped = [Skip {
         workload: "W7",
         reason: "cluster mode (issue 7) has not landed: no 3-shard redraft to compare with \
@@ -350,6 +551,7 @@ mod tests {
                 Group::Memory { name, .. } => vec![name.clone()],
                 Group::Replicated { cases } => cases.iter().map(|c| c.name.clone()).collect(),
                 Group::Failover(spec) => vec![spec.name.clone()],
+                Group::Collection(spec) => vec![spec.name.clone()],
             })
             .collect()
     }
@@ -367,9 +569,11 @@ mod tests {
             "case names must be unique: {names:?}"
         );
         // W1: 2 sizes × SET/GET; W2: 2 sizes × 2 depths × SET/GET; W3: 2; W4: 1; W5: 4 rates
-        // + 3 idle counts; W6: 2; W8: 1; W9: 1.
-        assert_eq!(names.len(), 4 + 8 + 2 + 1 + 7 + 2 + 1 + 1);
+        // + 3 idle counts; W6: 2; W8: 1; W9: 1; W10: hash, set, sorted set, session hashes.
+        assert_eq!(names.len(), 4 + 8 + 2 + 1 + 7 + 2 + 1 + 1 + 4);
         assert!(names.contains(&"W1 GET 64B P1 c50".to_string()));
+        assert!(names.contains(&"W10 sorted set of 1000000 members".to_string()));
+        assert!(names.contains(&"W10 100000 hashes of 10 fields 16B".to_string()));
         assert!(names.contains(&"W5 GET 20k/s c10000".to_string()));
         let ids: Vec<_> = skipped.iter().map(|s| s.workload).collect();
         assert_eq!(ids, ["W7"]);
@@ -408,6 +612,111 @@ mod tests {
         assert_eq!(targets("W8").len(), 2);
         assert_eq!(targets("W9")[0].metric, metric::FAILOVER_FIRST_WRITE);
         assert!(targets("W1").is_empty());
+    }
+
+    #[test]
+    fn collection_cases_are_the_issues() {
+        let (groups, skipped) = plan(Scale::Smoke, Some(&["w10".to_string()]));
+        assert!(skipped.is_empty());
+        assert_eq!(
+            case_names(&groups),
+            [
+                "W10 hash of 2500 fields",
+                "W10 set of 2500 members",
+                "W10 sorted set of 2500 members",
+                "W10 1000 hashes of 10 fields 16B",
+            ]
+        );
+        let specs: Vec<&CollectionSpec> = groups
+            .iter()
+            .map(|g| match g {
+                Group::Collection(spec) => spec,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let units: Vec<_> = specs.iter().map(|s| s.unit()).collect();
+        assert_eq!(units, ["element", "element", "element", "key"]);
+        let targets = specs[3].targets();
+        assert_eq!(targets[0].metric, metric::USED_MEMORY_PER_KEY);
+        assert_eq!(targets[1].metric, metric::RSS_PER_KEY);
+        assert_eq!(targets[1].bound, Bound::AtMost(1.0));
+        assert_eq!(
+            specs[0].targets()[0].metric,
+            metric::USED_MEMORY_PER_ELEMENT
+        );
+        let full = plan(Scale::Full, Some(&["W10".to_string()])).0;
+        let Group::Collection(big) = &full[0] else {
+            panic!("{full:?}");
+        };
+        assert_eq!(big.count, 1_000_000);
+        assert_eq!(big.commands(), 1000);
+    }
+
+    /// The commands add every element exactly once, in batches, with the names the issue gives.
+    #[test]
+    fn collection_commands_cover_every_element_once() {
+        let spec = |collection, count| CollectionSpec {
+            workload: "W10",
+            name: String::new(),
+            collection,
+            count,
+        };
+        let text = |args: &[Vec<u8>]| {
+            args.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+        };
+        // 2500 elements: two full batches and a half one.
+        let hash = spec(Collection::BigHash, 2500);
+        assert_eq!(hash.commands(), 3);
+        let added: i64 = (0..3).map(|n| hash.command(n).1).sum();
+        assert_eq!(added, 2500);
+        let (args, added) = hash.command(2);
+        assert_eq!(added, 500);
+        assert_eq!(args.len(), 2 + 2 * 500);
+        assert_eq!(
+            text(&args[..4]),
+            ["HSET", "w10:hash", "field:2000", "value:2000"]
+        );
+        assert_eq!(text(&args[args.len() - 2..]), ["field:2499", "value:2499"]);
+
+        let (args, added) = spec(Collection::BigSet, 10).command(0);
+        assert_eq!(added, 10);
+        assert_eq!(text(&args[..3]), ["SADD", "w10:set", "member:0"]);
+        assert_eq!(text(&args[args.len() - 1..]), ["member:9"]);
+
+        let zset = spec(Collection::BigZset, 1500);
+        let (args, added) = zset.command(1);
+        assert_eq!(added, 500);
+        assert_eq!(
+            text(&args[..4]),
+            ["ZADD", "w10:zset", "1000", "member:1000"]
+        );
+        assert_eq!(zset.command_name(), "ZADD");
+
+        let sessions = spec(Collection::SessionHashes, 100);
+        assert_eq!(sessions.commands(), 100);
+        let (args, added) = sessions.command(7);
+        assert_eq!(added, 10);
+        assert_eq!(args.len(), 2 + 2 * SESSION_FIELDS);
+        assert_eq!(
+            text(&args[..4]),
+            ["HSET", "session:7", "f0", "s000000000000070"]
+        );
+        assert_eq!(text(&args[20..]), ["f9", "s000000000000079"]);
+        for pair in args[2..].chunks(2) {
+            assert_eq!(pair[1].len(), SESSION_VALUE_SIZE);
+        }
+    }
+
+    #[test]
+    fn unknown_commands_are_recognised() {
+        use redraft_protocol::Frame;
+        let unknown = Frame::Error("ERR unknown command 'ZADD', with args beginning with: ".into());
+        assert!(is_unknown_command(&unknown));
+        let arity = Frame::Error("ERR wrong number of arguments for 'zadd' command".into());
+        assert!(!is_unknown_command(&arity));
+        assert!(!is_unknown_command(&Frame::Integer(1000)));
     }
 
     #[test]

@@ -152,8 +152,8 @@ fn elements(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<(Vec<Bytes>, &'stati
 }
 
 /// A sorted set's members in rank order.
-fn zset_members(_z: &crate::types::zset::ZSet) -> Vec<Bytes> {
-    Vec::new()
+fn zset_members(z: &crate::types::zset::ZSet) -> Vec<Bytes> {
+    z.iter().map(|(m, _)| Bytes::copy_from_slice(m)).collect()
 }
 
 /// What an element sorts by.

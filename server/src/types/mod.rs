@@ -12,6 +12,7 @@
 //! - [`hash`], [`list`], [`set`], [`zset`], [`stream`]: one file per Redis type, each switching
 //!   between its compact and its big encoding at the thresholds in [`Limits`].
 //! - [`ostree`]: the order-statistic B-tree behind big sorted sets (O(log n) rank and range).
+//! - [`geohash`]: the geo math (52-bit geohashes, search cells, distances) behind GEO*.
 //! - [`hll`]: HyperLogLog in Redis's own string format (dense and sparse registers, Redis's
 //!   hash and estimator), so PFCOUNT and the bytes GET returns match Redis's.
 //!
@@ -19,6 +20,7 @@
 //! replicas convert at the same moment and keep the same element order.
 
 pub mod dense;
+pub mod geohash;
 pub mod hash;
 pub mod hll;
 pub mod list;

@@ -318,6 +318,7 @@ fn sort_matches_redis() {
         &["HSET", "h_1", "f", "a"],
         &["HSET", "h_10", "f", "m", "g", "10"],
         &["SET", "str", "x"],
+        &["ZADD", "z", "3", "c", "1", "a", "2", "b"],
     ];
     let queries: &[&[&str]] = &[
         &["SORT", "nums"],
@@ -356,6 +357,9 @@ fn sort_matches_redis() {
         &["SORT", "nums", "LIMIT", "x", "1"],
         &["SORT", "nums", "FOO"],
         &["SORT", "nums", "ALPHA", "BY", "w_*"],
+        &["SORT", "z", "ALPHA"],
+        &["SORT", "z", "BY", "nosort"],
+        &["SORT", "z", "BY", "nosort", "DESC", "LIMIT", "0", "2"],
     ];
     let (mut a, mut b) = (ours.raw(), oracle.raw());
     for cmd in setup.iter().chain(queries) {
