@@ -676,3 +676,20 @@ pub fn sorted_bulks(frame: &Frame) -> Vec<Vec<u8>> {
     out.sort();
     out
 }
+
+/// The seed of a seeded random (differential) test: `$REDRAFT_DIFF_SEED` if set (a replay),
+/// else a random one; printed either way so a failure can be replayed.
+///
+/// # Panics
+/// If `REDRAFT_DIFF_SEED` is set but not a u64.
+pub fn diff_seed(test: &str) -> u64 {
+    let seed = match std::env::var("REDRAFT_DIFF_SEED") {
+        Ok(s) => s
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("REDRAFT_DIFF_SEED={s:?} is not a u64")),
+        Err(_) => rand::random::<u64>() >> 12,
+    };
+    eprintln!("{test}: seed {seed} (replay with REDRAFT_DIFF_SEED={seed})");
+    seed
+}

@@ -120,18 +120,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// A random number: deterministic in apply (a replica draws what the leader drew), random
-    /// in reads. splitmix64 over [`Ctx::seed`].
+    /// in reads. See [`next_random`].
     pub fn random(&mut self) -> u64 {
-        self.seed = self.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        next_random(&mut self.seed)
     }
 
     /// A random index below `n` (`n` > 0).
     pub fn random_below(&mut self, n: usize) -> usize {
         (self.random() % n as u64) as usize
+    }
+
+    /// [`random_positions`] drawn from this context's generator.
+    pub fn random_positions(&mut self, len: usize, count: i64) -> Vec<usize> {
+        random_positions(&mut self.seed, len, count)
     }
 
     /// Marks the command as blocked (see [`Block`]) and returns the placeholder reply, which
@@ -324,6 +325,55 @@ impl<'a> Ctx<'a> {
         let slot = self.find(key)?;
         Some(self.db().expire_at(slot))
     }
+}
+
+/// splitmix64: advances `seed` and returns the next number. A handler that must draw while it
+/// holds a value borrowed from the keyspace copies [`Ctx::seed`], draws from the copy and
+/// stores it back, so the draws stay those [`Ctx::random`] would have made.
+pub fn next_random(seed: &mut u64) -> u64 {
+    *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *seed;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Positions for a random pick of `count` from `len` items, Redis's way (HRANDFIELD,
+/// SRANDMEMBER, ZRANDMEMBER): `count` > 0 picks distinct items (all of them, in order, when
+/// `count` ≥ `len`); `count` < 0 picks |count| items with repetition. A few picks from a big
+/// collection sample with rejection, so their cost does not grow with `len`.
+pub fn random_positions(seed: &mut u64, len: usize, count: i64) -> Vec<usize> {
+    let mut below = |n: usize| (next_random(seed) % n as u64) as usize;
+    if len == 0 || count == 0 {
+        return Vec::new();
+    }
+    if count < 0 {
+        return (0..count.unsigned_abs()).map(|_| below(len)).collect();
+    }
+    let count = count as usize;
+    if count >= len {
+        return (0..len).collect();
+    }
+    if count.saturating_mul(3) <= len {
+        // Rejection sampling: each draw hits a taken position less than a third of the time.
+        let mut taken = hashbrown::HashSet::with_capacity(count);
+        let mut out = Vec::with_capacity(count);
+        while out.len() < count {
+            let i = below(len);
+            if taken.insert(i) {
+                out.push(i);
+            }
+        }
+        return out;
+    }
+    // Partial Fisher-Yates over the positions: distinct picks in random order.
+    let mut all: Vec<usize> = (0..len).collect();
+    for i in 0..count {
+        let j = i + below(len - i);
+        all.swap(i, j);
+    }
+    all.truncate(count);
+    all
 }
 
 /// The LRU clock for `now_ms`: seconds, wrapping at 2^32.

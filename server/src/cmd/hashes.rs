@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use redraft_protocol::Frame;
 
+use super::ctx::random_positions;
 use super::flags::*;
 use super::keys::parse_scan;
 use super::parse::{is, parse_i64};
@@ -405,16 +406,15 @@ fn hrandfield(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         Some(Err(e)) => return e,
     };
     let with_values = argv.len() == 4;
-    let len = match hash(ctx, &argv[1]) {
-        Ok(Some(h)) => h.len(),
+    // Draw from a copy of the generator while the hash is borrowed; stored back below.
+    let mut seed = ctx.seed;
+    let h = match hash(ctx, &argv[1]) {
+        Ok(Some(h)) => h,
         Ok(None) if count.is_none() => return Frame::Null,
         Ok(None) => return Frame::Array(Vec::new()),
         Err(e) => return e,
     };
-    let positions = random_positions(ctx, len, count.unwrap_or(1));
-    let Ok(Some(h)) = hash(ctx, &argv[1]) else {
-        unreachable!("the hash was found just above, under the same lock");
-    };
+    let positions = random_positions(&mut seed, h.len(), count.unwrap_or(1));
     let picks: Vec<(Bytes, Bytes)> = match h {
         // One pass over a listpack rather than a scan per pick.
         Hash::Listpack(_) => {
@@ -426,6 +426,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
             .map(|&i| owned(h.at(i).expect("position below len")))
             .collect(),
     };
+    ctx.seed = seed;
     if count.is_none() {
         return Frame::Bulk(picks[0].0.clone());
     }
@@ -442,32 +443,6 @@ fn hrandfield(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 
 fn owned((f, v): (&[u8], &[u8])) -> (Bytes, Bytes) {
     (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v))
-}
-
-/// Positions for a random pick of `count` from `len` items, Redis's way: `count` > 0 picks
-/// distinct items (all of them, in order, when `count` ≥ `len`); `count` < 0 picks |count|
-/// items with repetition.
-pub(crate) fn random_positions(ctx: &mut Ctx<'_>, len: usize, count: i64) -> Vec<usize> {
-    if len == 0 || count == 0 {
-        return Vec::new();
-    }
-    if count < 0 {
-        return (0..count.unsigned_abs())
-            .map(|_| ctx.random_below(len))
-            .collect();
-    }
-    let count = count as usize;
-    if count >= len {
-        return (0..len).collect();
-    }
-    // Partial Fisher-Yates over the positions: distinct picks in random order.
-    let mut all: Vec<usize> = (0..len).collect();
-    for i in 0..count {
-        let j = i + ctx.random_below(len - i);
-        all.swap(i, j);
-    }
-    all.truncate(count);
-    all
 }
 
 /// `[0, []]`: the page of a SCAN-family command over an absent key.

@@ -683,7 +683,8 @@ struct Mpop {
 }
 
 /// Parses `numkeys key… LEFT|RIGHT [COUNT n]` from `args` (LMPOP's argv[1..], BLMPOP's
-/// argv[2..]).
+/// argv[2..]); ZMPOP/BZMPOP pass `min`/`max` as the two words. Returns the keys, whether the
+/// first word was given, and the count.
 pub(crate) fn parse_mpop(
     args: &[Bytes],
     left: &str,
@@ -709,14 +710,23 @@ pub(crate) fn parse_mpop(
     } else {
         return Err(Frame::error(error::SYNTAX));
     };
-    let count = match rest.len() {
-        1 => 1,
-        3 if is(&rest[1], "count") => match parse_i64(&rest[2]) {
-            Some(n) if n > 0 => n as usize,
-            _ => return Err(Frame::error(error::COUNT_NOT_POSITIVE)),
-        },
-        _ => return Err(Frame::error(error::SYNTAX)),
-    };
+    // Options are read in order, as Redis does: a bad COUNT is reported before what follows
+    // it, and COUNT may be given once.
+    let mut count = None;
+    let mut opts = &rest[1..];
+    while let Some(word) = opts.first() {
+        match opts.get(1) {
+            Some(n) if count.is_none() && is(word, "count") => {
+                match parse_i64(n) {
+                    Some(n) if n > 0 => count = Some(n as usize),
+                    _ => return Err(Frame::error(error::COUNT_NOT_POSITIVE)),
+                }
+                opts = &opts[2..];
+            }
+            _ => return Err(Frame::error(error::SYNTAX)),
+        }
+    }
+    let count = count.unwrap_or(1);
     Ok((keys, first, count))
 }
 
@@ -766,7 +776,8 @@ pub(crate) fn parse_timeout(arg: &[u8]) -> Result<u64, Frame> {
     Ok(ms as u64)
 }
 
-fn block_on(ctx: &mut Ctx<'_>, keys: Vec<Bytes>, timeout_ms: u64) -> Frame {
+/// Returns the blocked placeholder for a blocking pop with nothing to pop.
+pub(crate) fn block_on(ctx: &mut Ctx<'_>, keys: Vec<Bytes>, timeout_ms: u64) -> Frame {
     ctx.block(Block {
         keys,
         timeout_ms,
@@ -861,6 +872,31 @@ mod tests {
         assert_eq!(normalize_range(-2, -1, 3), 1..3);
         assert_eq!(normalize_range(0, -4, 3), 0..0);
         assert_eq!(normalize_range(0, 0, 0), 0..0);
+    }
+
+    #[test]
+    fn mpop_options_are_read_in_order_like_redis() {
+        use crate::cmd::test_argv as argv;
+        let err = |args: &[&str]| parse_mpop(&argv(args), "left", "right").unwrap_err();
+        assert_eq!(
+            err(&["1", "k", "left", "count", "0", "x"]),
+            Frame::error(error::COUNT_NOT_POSITIVE)
+        );
+        assert_eq!(
+            err(&["1", "k", "left", "count", "1", "count", "2"]),
+            Frame::error(error::SYNTAX)
+        );
+        assert_eq!(
+            err(&["1", "k", "left", "count"]),
+            Frame::error(error::SYNTAX)
+        );
+        let (keys, left, count) = parse_mpop(
+            &argv(&["2", "a", "b", "RIGHT", "COUNT", "3"]),
+            "left",
+            "right",
+        )
+        .unwrap();
+        assert_eq!((keys, left, count), (argv(&["a", "b"]), false, 3));
     }
 
     #[test]

@@ -8,8 +8,8 @@
 use bytes::Bytes;
 use redraft_protocol::Frame;
 
+use super::ctx::{next_random, random_positions};
 use super::flags::*;
-use super::hashes::random_positions;
 use super::keys::parse_scan;
 use super::parse::{is, parse_i64};
 use super::{spec, CommandSpec, Ctx, Handler, KeySpec};
@@ -273,20 +273,21 @@ fn spop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         Some(Some(n)) if n >= 0 => Some(n as usize),
         Some(_) => return Frame::error(error::MUST_BE_POSITIVE),
     };
-    let len = match set(ctx, &argv[1]) {
-        Ok(Some(s)) => s.len(),
+    // Draw from a copy of the generator while the set is borrowed; stored back below.
+    let mut seed = ctx.seed;
+    let s = match set(ctx, &argv[1]) {
+        Ok(Some(s)) => s,
         Ok(None) if count.is_some() => return Frame::Set(Vec::new()),
         Ok(None) => return Frame::Null,
         Err(e) => return e,
     };
+    let len = s.len();
     let want = count.unwrap_or(1).min(len);
-    // Draw positions first (the generator lives in ctx), then pop them: each draw is below
-    // the size the set has at that moment.
-    let draws: Vec<usize> = (0..want).map(|i| ctx.random_below(len - i)).collect();
-    let popped: Vec<Bytes> = match set(ctx, &argv[1]) {
-        Ok(Some(s)) => draws.into_iter().map(|i| s.remove_at(i)).collect(),
-        _ => unreachable!("the set was found above, under the same lock"),
-    };
+    // Each draw is below the size the set has at that moment.
+    let popped: Vec<Bytes> = (0..want)
+        .map(|i| s.remove_at((next_random(&mut seed) % (len - i) as u64) as usize))
+        .collect();
+    ctx.seed = seed;
     ctx.remove_if_empty(&argv[1]);
     match count {
         None => Frame::Bulk(
@@ -309,20 +310,18 @@ fn srandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         Some(Some(n)) => Some(n),
         Some(None) => return Frame::error(error::NOT_INTEGER),
     };
-    let len = match set(ctx, &argv[1]) {
-        Ok(Some(s)) => s.len(),
+    let mut seed = ctx.seed;
+    let s = match set(ctx, &argv[1]) {
+        Ok(Some(s)) => s,
         Ok(None) if count.is_some() => return Frame::Array(Vec::new()),
         Ok(None) => return Frame::Null,
         Err(e) => return e,
     };
-    let positions = random_positions(ctx, len, count.unwrap_or(1));
-    let Ok(Some(s)) = set(ctx, &argv[1]) else {
-        unreachable!("the set was found above, under the same lock");
-    };
-    let picks: Vec<Frame> = positions
+    let picks: Vec<Frame> = random_positions(&mut seed, s.len(), count.unwrap_or(1))
         .into_iter()
         .map(|i| Frame::Bulk(s.at(i).expect("position below len").to_bytes()))
         .collect();
+    ctx.seed = seed;
     match count {
         None => picks.into_iter().next().unwrap_or(Frame::Null),
         Some(_) => Frame::Array(picks),
@@ -362,12 +361,22 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 
 /// The sets under `keys` (absent keys as `None`), checking every key's type first as Redis
 /// does.
-fn load_sets(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<Vec<Option<Set>>, Frame> {
-    let mut out = Vec::with_capacity(keys.len());
+fn load_sets<'c>(ctx: &'c mut Ctx<'_>, keys: &[Bytes]) -> Result<Vec<Option<&'c Set>>, Frame> {
+    // First every lookup as a command makes it (type check, expiry, hit counts), then shared
+    // borrows of the sets themselves: nothing is copied.
     for key in keys {
-        out.push(set(ctx, key)?.map(|s| s.clone()));
+        set(ctx, key)?;
     }
-    Ok(out)
+    let now = ctx.now_ms;
+    let db = ctx.ks.db(ctx.db);
+    Ok(keys
+        .iter()
+        .map(|key| {
+            db.find(key)
+                .filter(|&slot| !db.is_expired(slot, now))
+                .and_then(|slot| db.entry(slot).value.as_set())
+        })
+        .collect())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -379,14 +388,14 @@ enum SetOp {
 
 /// Computes the set operation into a new set built the way SADD builds one (so the encoding
 /// matches Redis's: intset while the members allow it).
-fn compute(sets: &[Option<Set>], op: SetOp, limits: &Limits) -> Set {
+fn compute(sets: &[Option<&Set>], op: SetOp, limits: &Limits) -> Set {
     let mut out = Set::default();
     match op {
         SetOp::Inter => {
             if sets.iter().any(Option::is_none) {
                 return out;
             }
-            let mut refs: Vec<&Set> = sets.iter().flatten().collect();
+            let mut refs: Vec<&Set> = sets.iter().flatten().copied().collect();
             refs.sort_by_key(|s| s.len());
             let (first, rest) = refs.split_first().expect("at least one key");
             for m in first.iter() {
@@ -509,7 +518,7 @@ fn sintercard(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
     if sets.iter().any(Option::is_none) {
         return Frame::Integer(0);
     }
-    let mut refs: Vec<&Set> = sets.iter().flatten().collect();
+    let mut refs: Vec<&Set> = sets.iter().flatten().copied().collect();
     refs.sort_by_key(|s| s.len());
     let (first, rest) = refs.split_first().expect("numkeys > 0");
     let mut n = 0usize;

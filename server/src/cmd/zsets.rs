@@ -13,11 +13,10 @@
 use bytes::Bytes;
 use redraft_protocol::Frame;
 
-use super::ctx::{Block, Ttl};
+use super::ctx::Ttl;
 use super::flags::*;
-use super::hashes::random_positions;
 use super::keys::parse_scan;
-use super::lists::{numkeys_at, parse_timeout};
+use super::lists::{block_on, numkeys_at, parse_timeout};
 use super::parse::{is, parse_f64, parse_i64};
 use super::{spec, CommandSpec, Ctx, Handler, KeySpec, KeysFn};
 use crate::error;
@@ -819,38 +818,11 @@ struct Mpop {
 }
 
 fn parse_mpop(args: &[Bytes]) -> Result<Mpop, Frame> {
-    let numkeys = match parse_i64(&args[0]) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return Err(Frame::error(error::NUMKEYS_NOT_POSITIVE)),
-    };
-    let where_at = match usize::try_from(numkeys) {
-        Ok(n) if n < args.len() - 1 => n + 1,
-        _ => return Err(Frame::error(error::SYNTAX)),
-    };
-    let max = if is(&args[where_at], "min") {
-        false
-    } else if is(&args[where_at], "max") {
-        true
-    } else {
-        return Err(Frame::error(error::SYNTAX));
-    };
-    let mut count = None;
-    let mut j = where_at + 1;
-    while j < args.len() {
-        if count.is_none() && is(&args[j], "count") && j + 1 < args.len() {
-            match parse_i64(&args[j + 1]) {
-                Some(n) if n >= 1 => count = Some(n as usize),
-                _ => return Err(Frame::error(error::COUNT_NOT_POSITIVE)),
-            }
-            j += 2;
-        } else {
-            return Err(Frame::error(error::SYNTAX));
-        }
-    }
+    let (keys, min, count) = super::lists::parse_mpop(args, "min", "max")?;
     Ok(Mpop {
-        keys: args[1..where_at].to_vec(),
-        max,
-        count: count.unwrap_or(1),
+        keys,
+        max: !min,
+        count,
     })
 }
 
@@ -881,14 +853,6 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
         Ok(None) => Frame::NullArray,
         Err(e) => e,
     }
-}
-
-fn block_on(ctx: &mut Ctx<'_>, keys: Vec<Bytes>, timeout_ms: u64) -> Frame {
-    ctx.block(Block {
-        keys,
-        timeout_ms,
-        retry: None,
-    })
 }
 
 fn bzpop_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], max: bool) -> Frame {
@@ -989,7 +953,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
             _ => Frame::Array(Vec::new()),
         };
     }
-    let positions = random_positions(ctx, len, count);
+    let positions = ctx.random_positions(len, count);
     let Ok(Some(z)) = zset(ctx, &argv[1]) else {
         return Frame::Array(Vec::new());
     };
@@ -1390,7 +1354,7 @@ fn zintercard(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::ctx::Mode;
+    use crate::cmd::ctx::{Block, Mode};
     use crate::cmd::test_argv;
     use crate::keyspace::Keyspace;
 

@@ -31,19 +31,6 @@ fn show(args: &[Vec<u8>]) -> String {
         .join(" ")
 }
 
-/// The seed of a random test: `$REDRAFT_DIFF_SEED` or a random one, printed either way.
-pub fn seed(test: &str) -> u64 {
-    let seed = match std::env::var("REDRAFT_DIFF_SEED") {
-        Ok(s) => s
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("REDRAFT_DIFF_SEED={s:?} is not a u64")),
-        Err(_) => rand::random::<u64>() >> 12,
-    };
-    eprintln!("{test}: seed {seed} (replay with REDRAFT_DIFF_SEED={seed})");
-    seed
-}
-
 /// Sends `steps` to a fresh redis-server and a fresh redraft in pipelined batches of `batch`
 /// and checks every pair of replies with `same(step, redis, redraft)`; a mismatch panics with
 /// the recent history. `prelude` runs first on both, replies unchecked (HELLO 3 …).
@@ -617,7 +604,7 @@ fn generate(seed: u64, n: usize) -> Vec<Cmd> {
 
 #[test]
 fn random_sequences_match_redis() {
-    let seed = seed("random_sequences_match_redis");
+    let seed = redraft_tests::diff_seed("random_sequences_match_redis");
     let steps = generate(seed, 3000);
     run_against_redis(
         "random_sequences_match_redis",
@@ -632,7 +619,7 @@ fn random_sequences_match_redis() {
 #[test]
 fn random_sequences_match_redis_pipelined_resp3() {
     let test = "random_sequences_match_redis_pipelined_resp3";
-    let seed = seed(test);
+    let seed = redraft_tests::diff_seed(test);
     let steps = generate(seed.wrapping_add(1), 3000);
     run_against_redis(
         test,

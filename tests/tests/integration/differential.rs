@@ -740,19 +740,6 @@ fn report(seed: u64, history: &[Record], compare: Compare, test: &str) -> String
     out
 }
 
-/// The seed: `$REDRAFT_DIFF_SEED` or a random one, printed either way.
-fn seed(test: &str) -> u64 {
-    let seed = match std::env::var("REDRAFT_DIFF_SEED") {
-        Ok(s) => s
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("REDRAFT_DIFF_SEED={s:?} is not a u64")),
-        Err(_) => rand::random::<u64>() >> 12,
-    };
-    eprintln!("{test}: seed {seed} (replay with REDRAFT_DIFF_SEED={seed})");
-    seed
-}
-
 /// Runs `steps` against both servers in batches of `batch` pipelined commands.
 fn run(test: &str, seed: u64, steps: &[Step], batch: usize) {
     let oracle = RedisOracle::start();
@@ -786,14 +773,14 @@ fn run(test: &str, seed: u64, steps: &[Step], batch: usize) {
 
 #[test]
 fn differential_one_by_one() {
-    let seed = seed("differential_one_by_one");
+    let seed = redraft_tests::diff_seed("differential_one_by_one");
     let steps = generate_families(seed, 1500, families_from_env().as_deref());
     run("differential_one_by_one", seed, &steps, 1);
 }
 
 #[test]
 fn differential_pipelined() {
-    let seed = seed("differential_pipelined");
+    let seed = redraft_tests::diff_seed("differential_pipelined");
     // A different sequence than the one-by-one test gets from the same seed.
     let steps = generate_families(seed.wrapping_add(1), 1500, families_from_env().as_deref());
     run("differential_pipelined", seed, &steps, 50);

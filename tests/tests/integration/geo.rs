@@ -768,7 +768,7 @@ fn geo_plan_is_deterministic_and_covers_the_family() {
 
 #[test]
 fn geo_differential() {
-    let seed = diff::seed("geo_differential");
+    let seed = redraft_tests::diff_seed("geo_differential");
     let (setup, steps) = geo_plan(seed, 1500);
     diff::run("geo_differential", seed, &setup, &steps);
 }

@@ -208,19 +208,6 @@ pub(crate) mod diff {
         s
     }
 
-    /// The seed: `$REDRAFT_DIFF_SEED` or a random one, printed either way.
-    pub fn seed(test: &str) -> u64 {
-        let seed = match std::env::var("REDRAFT_DIFF_SEED") {
-            Ok(s) => s
-                .trim()
-                .parse()
-                .unwrap_or_else(|_| panic!("REDRAFT_DIFF_SEED={s:?} is not a u64")),
-            Err(_) => rand::random::<u64>() >> 12,
-        };
-        eprintln!("{test}: seed {seed} (replay with REDRAFT_DIFF_SEED={seed})");
-        seed
-    }
-
     struct Record {
         step: usize,
         cmd: String,
@@ -1369,7 +1356,7 @@ fn hash_generator_is_deterministic_and_covers_the_family() {
 
 #[test]
 fn hash_differential() {
-    let seed = diff::seed("hash_differential");
+    let seed = redraft_tests::diff_seed("hash_differential");
     diff::run(
         "hash_differential",
         seed,

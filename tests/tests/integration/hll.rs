@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use redraft_tests::Server;
 
-use crate::bitmaps::{cmd, run_against_redis, seed, Cmd};
+use crate::bitmaps::{cmd, run_against_redis, Cmd};
 use crate::{array, assert_raw, bulk, err, int, OK};
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -411,7 +411,7 @@ fn edge_cases_match_redis() {
 #[test]
 fn random_sequences_match_redis() {
     let test = "hll::random_sequences_match_redis";
-    let seed = seed(test);
+    let seed = redraft_tests::diff_seed(test);
     let steps = generate(seed, 2500, false);
     run_against_redis(test, seed, &[], &steps, 1, same_hll_reply);
 }
@@ -419,7 +419,7 @@ fn random_sequences_match_redis() {
 #[test]
 fn random_sequences_with_hand_made_values_match_redis() {
     let test = "hll::random_sequences_with_hand_made_values_match_redis";
-    let seed = seed(test);
+    let seed = redraft_tests::diff_seed(test);
     let steps = generate(seed.wrapping_add(1), 2500, true);
     run_against_redis(
         test,

@@ -752,7 +752,7 @@ fn list_generator_is_deterministic_and_covers_the_family() {
 
 #[test]
 fn list_differential() {
-    let seed = diff::seed("list_differential");
+    let seed = redraft_tests::diff_seed("list_differential");
     diff::run(
         "list_differential",
         seed,

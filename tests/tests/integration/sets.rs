@@ -620,7 +620,7 @@ fn set_generator_is_deterministic_and_covers_the_family() {
 
 #[test]
 fn set_differential() {
-    let seed = diff::seed("set_differential");
+    let seed = redraft_tests::diff_seed("set_differential");
     diff::run(
         "set_differential",
         seed,

@@ -893,15 +893,6 @@ fn matches(
     }
 }
 
-fn diff_seed(test: &str) -> u64 {
-    let seed = match std::env::var("REDRAFT_DIFF_SEED") {
-        Ok(s) => s.trim().parse().expect("REDRAFT_DIFF_SEED is a u64"),
-        Err(_) => rand::random::<u64>() >> 12,
-    };
-    eprintln!("{test}: seed {seed} (replay with REDRAFT_DIFF_SEED={seed})");
-    seed
-}
-
 fn show(args: &[String]) -> String {
     args.iter()
         .map(|a| format!("{:?}", a))
@@ -992,13 +983,13 @@ fn differential(test: &str, seed: u64, steps: usize, resp3: bool, small_nodes: b
 
 #[test]
 fn differential_resp2() {
-    let seed = diff_seed("differential_resp2");
+    let seed = redraft_tests::diff_seed("differential_resp2");
     differential("differential_resp2", seed, 3000, false, false);
 }
 
 #[test]
 fn differential_resp2_small_nodes() {
-    let seed = diff_seed("differential_resp2_small_nodes");
+    let seed = redraft_tests::diff_seed("differential_resp2_small_nodes");
     differential(
         "differential_resp2_small_nodes",
         seed.wrapping_add(1),
@@ -1010,7 +1001,7 @@ fn differential_resp2_small_nodes() {
 
 #[test]
 fn differential_resp3() {
-    let seed = diff_seed("differential_resp3");
+    let seed = redraft_tests::diff_seed("differential_resp3");
     differential("differential_resp3", seed.wrapping_add(2), 1500, true, true);
 }
 

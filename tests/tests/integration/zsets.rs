@@ -1015,7 +1015,7 @@ fn zset_generator_is_deterministic_and_covers_the_family() {
 
 #[test]
 fn zset_differential() {
-    let seed = diff::seed("zset_differential");
+    let seed = redraft_tests::diff_seed("zset_differential");
     diff::run(
         "zset_differential",
         seed,
